@@ -1,0 +1,38 @@
+# `make run` starts the portal with demo data; `make test` runs the whole suite.
+# Both create .venv and install what they need; see README.md.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run test setup messages catalogues lint stop clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(VENV)/.installed catalogues
+
+# Compile the message catalogues (pure Python, no gettext tools needed).
+catalogues: $(VENV)/.installed
+	$(PY) scripts/catalogues.py compile
+
+run: setup
+	$(PY) scripts/portal.py serve
+
+test: setup
+	$(PY) scripts/portal.py test $(PYTEST_ARGS)
+
+# Extract new strings into the catalogues (needs GNU gettext) and check them.
+messages: $(VENV)/.installed
+	$(PY) scripts/catalogues.py extract
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+stop:
+	$(PY) scripts/portal.py stop
+
+clean: stop
+	rm -rf $(VENV) .local

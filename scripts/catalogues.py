@@ -1,0 +1,84 @@
+"""Message catalogues in locale/: compile them, or extract new strings.
+
+    python scripts/catalogues.py compile   # .po -> .mo, pure Python (polib)
+    python scripts/catalogues.py extract   # makemessages for both languages (needs GNU gettext)
+    python scripts/catalogues.py check     # exit 1 if an entry is untranslated or fuzzy
+
+Message ids are English, so the English catalogue's entries are filled with
+their own ids on extraction; the Chinese catalogue is translated by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALE = ROOT / "locale"
+LOCALES = ["zh_Hans", "en"]
+
+
+def catalogues() -> list[Path]:
+    return sorted(LOCALE.glob("*/LC_MESSAGES/*.po"))
+
+
+def compile_all() -> int:
+    for po_path in catalogues():
+        po = polib.pofile(str(po_path))
+        po.save_as_mofile(str(po_path.with_suffix(".mo")))
+    print(f"compiled {len(catalogues())} catalogues")
+    return 0
+
+
+def problems() -> list[str]:
+    found = []
+    for po_path in catalogues():
+        po = polib.pofile(str(po_path))
+        for entry in po:
+            if entry.obsolete:
+                continue
+            if "fuzzy" in entry.flags:
+                found.append(f"{po_path.relative_to(ROOT)}: fuzzy: {entry.msgid!r}")
+            elif not entry.translated():
+                found.append(f"{po_path.relative_to(ROOT)}: untranslated: {entry.msgid!r}")
+    return found
+
+
+def extract() -> int:
+    env = dict(os.environ, DEBUG="1", DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://unused/x"))
+    subprocess.run(
+        [sys.executable, "manage.py", "makemessages", "--no-obsolete", "--no-location",
+         "--ignore", ".venv/*", "--ignore", ".local/*", *sum((["-l", loc] for loc in LOCALES), [])],
+        cwd=ROOT, env=env, check=True,
+    )
+    en = LOCALE / "en" / "LC_MESSAGES" / "django.po"
+    po = polib.pofile(str(en))
+    for entry in po:
+        if entry.msgid_plural:
+            if not any(entry.msgstr_plural.values()):
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+        elif not entry.msgstr:
+            entry.msgstr = entry.msgid
+        if "fuzzy" in entry.flags:
+            entry.flags.remove("fuzzy")
+            entry.msgstr = entry.msgid
+    po.save()
+    for line in problems():
+        print(line)
+    return 0
+
+
+def check() -> int:
+    found = problems()
+    for line in found:
+        print(line)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    command = sys.argv[1] if len(sys.argv) > 1 else "compile"
+    sys.exit({"compile": compile_all, "extract": extract, "check": check}[command]())

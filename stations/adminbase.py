@@ -1,0 +1,148 @@
+"""Base classes for the staff admin: every station-owned admin is scoped.
+
+Three walls keep a station's staff inside their stations:
+1. the request runs inside a django-scopes scope (StationScopeMiddleware);
+2. `get_queryset` filters by the user's stations explicitly, so a missing scope
+   could not widen what is shown;
+3. foreign-key choices and list filters offer only the user's stations' rows,
+   and saving checks that every related row belongs to the same station.
+Another station's object id answers 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
+
+from .models import Station
+from .roles import role_allows
+from .tenancy import is_station_owned, user_station_ids, user_station_roles
+
+
+def _label(model: type[Model]) -> str:
+    return model._meta.label_lower
+
+
+class RolePermissionMixin:
+    """Permissions from the role at the row's station (see stations.roles)."""
+
+    def _allowed(self, request, action: str, obj=None) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.is_superuser:
+            return True
+        station_id = None
+        if obj is not None:
+            station_id = obj.pk if isinstance(obj, Station) else getattr(obj, "station_id", None)
+        return role_allows(user_station_roles(user), _label(self.model), action, station_id)
+
+    def has_module_permission(self, request):
+        return self._allowed(request, "view")
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, "view", obj) or self._allowed(request, "change", obj)
+
+    def has_add_permission(self, request, *args):
+        return self._allowed(request, "add")
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, "change", obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, "delete", obj)
+
+
+class NotFoundNotRedirectMixin:
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Django's admin redirects with a message; for another station's id the
+        # answer must not differ from a missing id, and both are a plain 404.
+        raise Http404(_("This record does not exist or belongs to another station."))
+
+
+class StationScopedAdminMixin(NotFoundNotRedirectMixin, RolePermissionMixin):
+    """For models with a `station` foreign key."""
+
+    station_field = "station"
+
+    def station_ids(self, request) -> list[int] | None:
+        if request.user.is_superuser:
+            return None
+        return list(user_station_ids(request.user))
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        ids = self.station_ids(request)
+        return qs if ids is None else qs.filter(station_id__in=ids)
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        ids = self.station_ids(request)
+        if ids is not None and len(ids) <= 1:
+            # one station: a station filter would offer a single choice
+            filters = [f for f in filters if f != self.station_field]
+        return filters
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None:
+            return field
+        ids = self.station_ids(request)
+        if ids is None:
+            return field
+        related = db_field.related_model
+        if related is Station:
+            field.queryset = field.queryset.filter(pk__in=ids)
+            if len(ids) == 1:
+                field.initial = ids[0]
+        elif is_station_owned(related):
+            field.queryset = field.queryset.filter(station_id__in=ids)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        ids = self.station_ids(request)
+        if field is not None and ids is not None and is_station_owned(db_field.related_model):
+            field.queryset = field.queryset.filter(station_id__in=ids)
+        return field
+
+    def save_model(self, request, obj, form, change):
+        ids = self.station_ids(request)
+        if ids is not None and obj.station_id not in ids:
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)
+
+
+class StationScopedAdmin(StationScopedAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class StationScopedTranslationAdmin(StationScopedAdminMixin, TranslationAdmin):
+    pass
+
+
+class StationScopedInline(RolePermissionMixin, admin.TabularInline):
+    """Inline rows of a station-owned parent; choices limited like the parent."""
+
+    def station_ids(self, request) -> list[int] | None:
+        if request.user.is_superuser:
+            return None
+        return list(user_station_ids(request.user))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        ids = self.station_ids(request)
+        if field is not None and ids is not None:
+            if db_field.related_model is Station:
+                field.queryset = field.queryset.filter(pk__in=ids)
+            elif is_station_owned(db_field.related_model):
+                field.queryset = field.queryset.filter(station_id__in=ids)
+        return field
+
+
+class CatalogueAdmin(NotFoundNotRedirectMixin, RolePermissionMixin, TranslationAdmin):
+    """City-wide catalogues: every station role reads, superusers write."""

@@ -1,0 +1,259 @@
+"""The tenant and its surroundings: the region tree, stations, staff roles,
+officials' regions and partner organisations."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from .fields import LanguagesField, PhoneField
+
+
+class Region(models.Model):
+    """A node of the administrative tree: city > district > street > community."""
+
+    class Level(models.TextChoices):
+        CITY = "city", _("City")
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street (sub-district)")
+        COMMUNITY = "community", _("Community")
+
+    # The level each level hangs under.
+    PARENT_LEVEL = {
+        Level.DISTRICT: Level.CITY,
+        Level.STREET: Level.DISTRICT,
+        Level.COMMUNITY: Level.STREET,
+    }
+
+    name = models.CharField(_("name"), max_length=120)
+    code = models.SlugField(
+        _("code"), max_length=60, unique=True, help_text=_("Short unique code, e.g. xiamen-siming.")
+    )
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(level="city") & Q(parent__isnull=True))
+                | (~Q(level="city") & Q(parent__isnull=False)),
+                name="region_city_is_root",
+                violation_error_message=_("A city has no parent; every other region has one."),
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="region_unique_name_under_parent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.level == self.Level.CITY:
+            if self.parent_id:
+                raise ValidationError({"parent": _("A city cannot have a parent region.")})
+            return
+        if not self.parent_id:
+            raise ValidationError({"parent": _("Choose the region this one belongs to.")})
+        expected = self.PARENT_LEVEL[self.level]
+        if self.parent.level != expected:
+            raise ValidationError(
+                {
+                    "parent": _("A %(level)s must belong to a %(expected)s.")
+                    % {
+                        "level": self.get_level_display(),
+                        "expected": self.Level(expected).label,
+                    }
+                }
+            )
+        if self.pk and self.pk in {r.pk for r in self.parent.ancestors(include_self=True)}:
+            raise ValidationError({"parent": _("A region cannot be placed under itself.")})
+
+    def ancestors(self, include_self: bool = False) -> list["Region"]:
+        """From the city down to the parent (and this region if asked)."""
+        chain = [self] if include_self else []
+        node = self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def descendant_ids(self) -> set[int]:
+        """Ids of this region and every region below it (one query per level)."""
+        ids = {self.pk}
+        frontier = [self.pk]
+        while frontier:
+            frontier = list(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            ids.update(frontier)
+        return ids
+
+    @property
+    def path(self) -> str:
+        return " > ".join(r.name for r in self.ancestors(include_self=True))
+
+
+class Station(models.Model):
+    """An international community service station: the tenant of the portal."""
+
+    class Kind(models.TextChoices):
+        CITY_STATION = "city", _("City service station")
+        DISTRICT_STATION = "district", _("District service station")
+        STREET_STATION = "street", _("Street service station")
+        COMMUNITY_SUBSTATION = "community", _("Community sub-station")
+        SPECIAL_SUBSTATION = "special", _("Special-purpose sub-station")
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="stations"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = PhoneField(_("phone"))
+    email = models.EmailField(_("e-mail"), blank=True)
+    opening_hours = models.TextField(
+        _("opening hours"), blank=True, help_text=_("e.g. Monday to Friday 9:00-17:30")
+    )
+    languages = LanguagesField(_("languages offered"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("station")
+        verbose_name_plural = _("stations")
+        ordering = ["region__code", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StationMembership(models.Model):
+    """A staff member's role at one station."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        STAFF = "staff", _("Staff")
+        COUNSELLOR = "counsellor", _("Counsellor")
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="station_memberships",
+    )
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("station membership")
+        verbose_name_plural = _("station memberships")
+        ordering = ["station", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "user"],
+                name="membership_one_role_per_station",
+                violation_error_message=_("This person already has a role at this station."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.station} · {self.get_role_display()}"
+
+
+class RegionMembership(models.Model):
+    """An official of a district or a city: sees yearly summaries, counts only."""
+
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.CASCADE, related_name="officials"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="region_memberships",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("official's region")
+        verbose_name_plural = _("officials' regions")
+        ordering = ["region", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "user"],
+                name="region_membership_unique",
+                violation_error_message=_("This official already belongs to this region."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.region}"
+
+    def clean(self):
+        super().clean()
+        if self.region_id and self.region.level not in (Region.Level.CITY, Region.Level.DISTRICT):
+            raise ValidationError(
+                {"region": _("Officials belong to a city or a district.")}
+            )
+
+
+class Partner(models.Model):
+    """A co-building partner: a hospital, law firm, school, hotel or company."""
+
+    class Kind(models.TextChoices):
+        HOSPITAL = "hospital", _("Hospital")
+        LAW_FIRM = "law_firm", _("Law firm")
+        SCHOOL = "school", _("School")
+        HOTEL = "hotel", _("Hotel")
+        COMPANY = "company", _("Company")
+        OTHER = "other", _("Other")
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="partners"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True)
+    agreement_date = models.DateField(
+        _("agreement signed"), null=True, blank=True,
+        help_text=_("Date the co-building agreement was signed."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    phone = PhoneField(_("phone"))
+    website = models.URLField(_("website"), blank=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["station", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "name"],
+                name="partner_unique_name_per_station",
+                violation_error_message=_("This station already has a partner with this name."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,21 @@
+from modeltranslation.translator import TranslationOptions, register
+
+from .models import Partner, Region, Station
+
+
+@register(Region)
+class RegionTranslation(TranslationOptions):
+    fields = ("name",)
+    required_languages = ("zh-hans", "en")
+
+
+@register(Station)
+class StationTranslation(TranslationOptions):
+    fields = ("name", "description", "address", "opening_hours")
+    required_languages = {"default": ("name",)}
+
+
+@register(Partner)
+class PartnerTranslation(TranslationOptions):
+    fields = ("name", "description")
+    required_languages = {"default": ("name",)}

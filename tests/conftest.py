@@ -1,0 +1,36 @@
+import pytest
+from django_scopes import scopes_disabled
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled_by_default():
+    """Tests build data freely; the code under test opens its own scopes (the
+    middleware does for requests), and scope tests open one explicitly."""
+    with scopes_disabled():
+        yield
+
+
+@pytest.fixture
+def station_a(db):
+    return factories.StationFactory(slug="station-a", name_en="Station A", name_zh_hans="甲站")
+
+
+@pytest.fixture
+def station_b(db):
+    return factories.StationFactory(slug="station-b", name_en="Station B", name_zh_hans="乙站")
+
+
+@pytest.fixture
+def staff_a(station_a):
+    return factories.MembershipFactory(
+        station=station_a, role="manager", user__email="manager-a@example.org"
+    ).user
+
+
+@pytest.fixture
+def staff_b(station_b):
+    return factories.MembershipFactory(
+        station=station_b, role="manager", user__email="manager-b@example.org"
+    ).user
