@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,9 +31,12 @@ LOCAL = ROOT / ".local"
 PGDATA = LOCAL / "pgdata"
 PY = sys.executable
 
+# platformdirs warns when XDG_RUNTIME_DIR is unset (as under CI); its fallback is fine
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
 
 def log(message: str) -> None:
-    print(f"[portal] {message}", flush=True)
+    print(f"[portal] {message}", file=sys.stderr, flush=True)
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
