@@ -1,1 +1,159 @@
+"""Staff admin of consultation topics, counsellors and consultations.
 
+Consultations are booked, changed and closed through consultations.services:
+a double booking of a counsellor shows as a form error even when it is only
+the database that notices it (two bookings at the same moment).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from stations.admin import (
+    NOT_ALLOWED,
+    ServiceAdminMixin,
+    ServiceForm,
+    StationFixedMixin,
+    report_refusals,
+)
+from stations.adminbase import CatalogueAdmin, StationScopedAdmin, StationScopedTranslationAdmin
+
+from .models import Consultation, Counsellor, Topic
+from .services import (
+    EDITABLE_FIELDS,
+    consultation_create,
+    consultation_set_status,
+    consultation_update,
+)
+
+Status = Consultation.Status
+
+
+@admin.register(Topic)
+class TopicAdmin(CatalogueAdmin):
+    list_display = ("name", "slug", "is_epidemic_related", "is_sensitive", "ordering")
+    list_filter = ("is_epidemic_related", "is_sensitive")
+    search_fields = ("name_zh_hans", "name_en", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
+
+
+@admin.register(Counsellor)
+class CounsellorAdmin(StationFixedMixin, StationScopedTranslationAdmin):
+    list_display = ("name", "title", "station", "is_external", "is_active")
+    list_filter = ("station", "is_external", "is_active", "topics")
+    search_fields = ("name", "title_zh_hans", "title_en")
+    list_select_related = ("station",)
+    filter_horizontal = ("topics",)
+
+    def get_autocomplete_fields(self, request):
+        # only superusers may browse every account (see stations.admin)
+        return ("user",) if request.user.is_superuser else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        ids = self.station_ids(request)
+        if db_field.name == "user" and ids is not None:
+            # a counsellor's login account is one of the station's staff
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(station_memberships__station_id__in=ids)
+                .distinct()
+                .order_by("email")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ConsultationForm(ServiceForm):
+    class Meta:
+        model = Consultation
+        fields = ()  # the admin's `fields`; see ServiceForm
+
+    def _get_validation_exclusions(self):
+        # ExclusionConstraint.validate() cannot skip a constraint whose
+        # condition names an excluded field (it crashes with FieldError), and
+        # the overlap constraint's condition names the read-only status.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("status")
+        return exclude
+
+    def save_through_service(self) -> Model:
+        data = {k: v for k, v in self.cleaned_data.items() if k in EDITABLE_FIELDS}
+        if self.instance._state.adding:
+            return consultation_create(
+                station=self.cleaned_data["station"], actor=self.request.user, **data
+            )
+        return consultation_update(consultation=self.instance, actor=self.request.user, **data)
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
+    form = ConsultationForm
+    list_display = ("starts_at", "topic", "counsellor", "channel", "status", "resident")
+    list_filter = ("station", "topic", "channel", "status")
+    list_select_related = ("topic", "counsellor", "resident")
+    date_hierarchy = "starts_at"
+    search_fields = (
+        "resident__family_name",
+        "resident__given_name",
+        "resident__chinese_name",
+        "counsellor__name",
+    )
+    fields = (
+        "station",
+        "resident",
+        "topic",
+        "counsellor",
+        "channel",
+        "starts_at",
+        "ends_at",
+        "language",
+        "notes",
+        "status",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = ("status", "created_at", "updated_at")
+    actions = ("mark_completed", "mark_no_show", "mark_cancelled")
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        changed, refused = 0, []
+        for consultation in queryset.select_related("resident", "topic"):
+            if not self._allowed(request, "change", consultation):
+                refused.append((consultation, ValidationError(NOT_ALLOWED)))
+                continue
+            try:
+                consultation_set_status(
+                    consultation=consultation, status=status, actor=request.user
+                )
+            except ValidationError as exc:
+                refused.append((consultation, exc))
+            else:
+                changed += 1
+        if changed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d consultation set to “%(status)s”.",
+                    "%(count)d consultations set to “%(status)s”.",
+                    changed,
+                )
+                % {"count": changed, "status": Status(status).label},
+                messages.SUCCESS,
+            )
+        report_refusals(self, request, refused)
+
+    @admin.action(permissions=["change"], description=_("Mark selected consultations as completed"))
+    def mark_completed(self, request, queryset):
+        self._set_status(request, queryset, Status.COMPLETED)
+
+    @admin.action(permissions=["change"], description=_("Mark selected consultations as no-show"))
+    def mark_no_show(self, request, queryset):
+        self._set_status(request, queryset, Status.NO_SHOW)
+
+    @admin.action(permissions=["change"], description=_("Cancel selected consultations"))
+    def mark_cancelled(self, request, queryset):
+        self._set_status(request, queryset, Status.CANCELLED)

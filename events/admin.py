@@ -1,1 +1,369 @@
+"""Staff admin for events and registrations.
 
+Every write goes through `events.services`, so places and the waiting list
+work the same here as on the public site: adding a registration (on its own
+page or on the event page) confirms it or puts it on the waiting list, and the
+list actions check people in or cancel them, moving the waiting list up.
+Registrations are not edited in place: their status changes only by those
+actions.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from residents.admin import adopt, form_values
+from stations.adminbase import (
+    CatalogueAdmin,
+    StationScopedAdmin,
+    StationScopedInline,
+    StationScopedTranslationAdmin,
+)
+
+from .models import Event, EventCategory, Registration
+from .selectors import waitlist_position, with_places
+from .services import (
+    event_create,
+    event_update,
+    registration_cancel,
+    registration_check,
+    registration_check_in,
+    registration_create,
+    registration_delete,
+)
+
+
+def report_promoted(request, promoted: list[Registration]) -> None:
+    for registration in promoted:
+        messages.info(
+            request,
+            _("%(resident)s moved up from the waiting list and is now confirmed for %(event)s.")
+            % {"resident": registration.resident, "event": registration.event},
+        )
+
+
+def report_waitlisted(request, registration: Registration) -> None:
+    if registration.status == Registration.Status.WAITLISTED:
+        messages.warning(
+            request,
+            _("%(event)s is full: %(resident)s is on the waiting list, position %(position)d.")
+            % {
+                "event": registration.event,
+                "resident": registration.resident,
+                "position": waitlist_position(registration),
+            },
+        )
+
+
+@admin.register(EventCategory)
+class EventCategoryAdmin(CatalogueAdmin):
+    list_display = ["name", "slug", "ordering"]
+    search_fields = ["name_zh_hans", "name_en", "slug"]
+
+
+class RegistrationAddForm(forms.ModelForm):
+    """Shows a refusal of `registration_create` next to the fields; the
+    service decides again, under the event lock, when the form is saved.
+
+    The admin builds the fields (inside the request's scope), so this class
+    names none: a foreign-key choice built at import time would query outside
+    any scope.
+    """
+
+    def clean(self):
+        data = super().clean()
+        event, resident = data.get("event"), data.get("resident")
+        if event is not None and resident is not None:
+            try:
+                registration_check(event=event, resident=resident)
+            except ValidationError as exc:
+                for field, errors in exc.update_error_dict({}).items():
+                    self.add_error(field if field in self.fields else NON_FIELD_ERRORS, errors)
+        return data
+
+
+class RegistrationInline(StationScopedInline):
+    """The event's registrations in queue order, read-only: status changes go
+    through the registration list's actions."""
+
+    model = Registration
+    fields = ["resident", "status", "created_at", "checked_in_at"]
+    readonly_fields = fields
+    ordering = ["created_at", "pk"]
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("resident", "event", "station")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class NewRegistrationFormSet(BaseInlineFormSet):
+    def get_queryset(self):
+        return self.model._default_manager.none()
+
+
+class NewRegistrationInline(StationScopedInline):
+    """Blank rows to register residents for the event on its own page."""
+
+    model = Registration
+    form = RegistrationAddForm
+    formset = NewRegistrationFormSet
+    fields = ["resident"]
+    autocomplete_fields = ["resident"]
+    extra = 1
+    can_delete = False
+    verbose_name = _("new registration")
+    verbose_name_plural = _("new registrations")
+
+
+@admin.register(Event)
+class EventAdmin(StationScopedTranslationAdmin):
+    list_display = [
+        "title",
+        "category",
+        "starts_at",
+        "capacity",
+        "confirmed",
+        "waitlisted",
+        "is_published",
+    ]
+    list_select_related = ["category", "station"]
+    list_filter = ["station", "category", "is_published"]
+    search_fields = ["title_zh_hans", "title_en", "place_zh_hans", "place_en"]
+    date_hierarchy = "starts_at"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("station", "category"),
+                    ("title_zh_hans", "title_en"),
+                    ("description_zh_hans", "description_en"),
+                    ("place_zh_hans", "place_en"),
+                    "online_url",
+                ]
+            },
+        ),
+        (_("Time"), {"fields": [("starts_at", "ends_at")]}),
+        (
+            _("Registration"),
+            {
+                "fields": [
+                    ("registration_opens_at", "registration_closes_at"),
+                    ("capacity", "is_published"),
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return with_places(super().get_queryset(request))
+
+    @admin.display(description=_("confirmed"), ordering="places_taken")
+    def confirmed(self, obj: Event) -> int:
+        return obj.places_taken
+
+    @admin.display(description=_("waiting list"), ordering="waitlist_count")
+    def waitlisted(self, obj: Event) -> int:
+        return obj.waitlist_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # its registrations belong to this station
+        return ["station"] if obj is not None else []
+
+    def get_inlines(self, request, obj):
+        return [RegistrationInline, NewRegistrationInline] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        self.check_can_save(request, obj, change)
+        values = form_values(form)
+        if change:
+            event_update(event=obj, actor=request.user, **values)
+            report_promoted(request, obj.promoted)
+        else:
+            adopt(obj, event_create(station=obj.station, actor=request.user, **values))
+
+    def save_formset(self, request, form, formset, change):
+        if not issubclass(formset.model, Registration):
+            return super().save_formset(request, form, formset, change)
+        created = []
+        if isinstance(formset, NewRegistrationFormSet):
+            for row in formset.forms:
+                resident = row.cleaned_data.get("resident") if row.has_changed() else None
+                if resident is None:
+                    continue
+                registration = registration_create(
+                    event=formset.instance, resident=resident, actor=request.user
+                )
+                report_waitlisted(request, registration)
+                created.append(registration)
+        # read by the admin's change message for the history page
+        formset.new_objects = created
+        formset.changed_objects = []
+        formset.deleted_objects = []
+
+    def delete_queryset(self, request, queryset):
+        # the place counts are a GROUP BY; delete the plain rows
+        super().delete_queryset(request, Event.objects.filter(pk__in=queryset.values("pk")))
+
+
+class CheckedInFilter(admin.SimpleListFilter):
+    title = _("checked in")
+    parameter_name = "checked_in"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(checked_in_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(checked_in_at__isnull=True)
+        return queryset
+
+
+@admin.register(Registration)
+class RegistrationAdmin(StationScopedAdmin):
+    """Registrations are added here or on the event page and changed only by
+    the list actions; an existing registration's page shows it."""
+
+    list_display = ["event", "resident", "status", "checked_in", "created_at"]
+    list_select_related = ["event", "resident", "station"]
+    list_filter = [
+        "status",
+        CheckedInFilter,
+        "station",
+        ("event", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = [
+        "resident__family_name",
+        "resident__given_name",
+        "resident__chinese_name",
+        "event__title_zh_hans",
+        "event__title_en",
+    ]
+    date_hierarchy = "created_at"
+    autocomplete_fields = ["event", "resident"]
+    actions = ["check_in_selected", "cancel_selected"]
+    fields = [
+        "event",
+        "resident",
+        "status",
+        "position",
+        "created_at",
+        "cancelled_at",
+        "checked_in_at",
+        "station",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("checked in"), boolean=True, ordering="checked_in_at")
+    def checked_in(self, obj: Registration) -> bool:
+        return obj.checked_in_at is not None
+
+    @admin.display(description=_("position on the waiting list"))
+    def position(self, obj: Registration):
+        return waitlist_position(obj) or "-"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = RegistrationAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ["event", "resident"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # the change page shows the record; status changes are the list actions
+        return obj is None and super().has_change_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        obj.station_id = obj.event.station_id
+        self.check_can_save(request, obj, change)
+        registration = registration_create(
+            event=obj.event, resident=obj.resident, actor=request.user
+        )
+        adopt(obj, registration)
+        report_waitlisted(request, registration)
+
+    def delete_model(self, request, obj):
+        report_promoted(request, registration_delete(registration=obj, actor=request.user))
+
+    def delete_queryset(self, request, queryset):
+        for registration in queryset:
+            self.delete_model(request, registration)
+
+    def _run(self, request, queryset, service) -> tuple[list[Registration], list[str]]:
+        done, refused = [], []
+        for registration in queryset.select_related("event", "resident"):
+            if not self._allowed(request, "change", registration):
+                refused.append(
+                    _("%(registration)s: your role at this station does not allow this.")
+                    % {"registration": registration}
+                )
+                continue
+            try:
+                done.append(service(registration=registration, actor=request.user))
+            except ValidationError as exc:
+                refused.append(
+                    _("%(registration)s: %(reason)s")
+                    % {"registration": registration, "reason": " ".join(exc.messages)}
+                )
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
+        return done, refused
+
+    @admin.action(description=_("Check in selected"), permissions=["change"])
+    def check_in_selected(self, request, queryset):
+        done, _refused = self._run(request, queryset, registration_check_in)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d person was checked in.",
+                    "%(count)d people were checked in.",
+                    len(done),
+                )
+                % {"count": len(done)},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Cancel selected"), permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        queryset = queryset.exclude(status=Registration.Status.CANCELLED)
+        done, _refused = self._run(request, queryset, registration_cancel)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d registration was cancelled.",
+                    "%(count)d registrations were cancelled.",
+                    len(done),
+                )
+                % {"count": len(done)},
+                messages.SUCCESS,
+            )
+        for registration in done:
+            report_promoted(request, registration.promoted)

@@ -1,1 +1,256 @@
+"""Staff admin for residents and their consents.
 
+Saving goes through `residents.services`: the admin parses the form, calls the
+service and reports. Consents are never edited in place: a consent is given
+(with the version of the text shown) or withdrawn, so the history stays.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Model
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_countries.filters import CountryFilter
+
+from stations.adminbase import StationScopedAdmin, StationScopedInline
+
+from .models import Consent, Resident
+from .services import consent_give, consent_withdraw, resident_create, resident_update
+
+
+def form_values(form: forms.ModelForm, *, exclude: tuple[str, ...] = ("station",)) -> dict:
+    """The model field values a form cleaned, for passing to a service."""
+    names = {f.name for f in form._meta.model._meta.concrete_fields}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in names and name not in exclude
+    }
+
+
+def adopt(obj: Model, saved: Model) -> None:
+    """Make the admin's unsaved `obj` the row a service created, so the rest of
+    the admin's save (inlines, log entry, redirect) works on the saved row."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ConsentInlineForm(forms.ModelForm):
+    """A new row gives a consent; an active row can only be withdrawn."""
+
+    withdraw = forms.BooleanField(label=_("withdraw"), required=False)
+
+    class Meta:
+        model = Consent
+        fields = ["purpose", "text_version"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["purpose"].disabled = True
+            self.fields["text_version"].disabled = True
+            self.fields["withdraw"].disabled = self.instance.withdrawn_at is not None
+        else:
+            self.fields["withdraw"].disabled = True
+
+
+class ConsentInline(StationScopedInline):
+    model = Consent
+    form = ConsentInlineForm
+    fields = ["purpose", "text_version", "given_at", "withdrawn_at", "withdraw"]
+    readonly_fields = ["given_at", "withdrawn_at"]
+    extra = 0
+    # a consent record is evidence; it is withdrawn, never deleted
+    can_delete = False
+
+
+@admin.register(Resident)
+class ResidentAdmin(StationScopedAdmin):
+    list_display = [
+        "name",
+        "chinese_name",
+        "nationality",
+        "category",
+        "station",
+        "arrival_date",
+        "document_expires",
+    ]
+    list_select_related = ["station"]
+    list_filter = [
+        "station",
+        "category",
+        ("nationality", CountryFilter),
+        "preferred_language",
+    ]
+    search_fields = [
+        "family_name",
+        "given_name",
+        "chinese_name",
+        "email",
+        "phone",
+        "=document_number",
+    ]
+    date_hierarchy = "registered_at"
+    inlines = [ConsentInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "station",
+                    ("family_name", "given_name"),
+                    "chinese_name",
+                    ("nationality", "category"),
+                    ("languages", "preferred_language"),
+                ]
+            },
+        ),
+        (_("Contact"), {"fields": [("phone", "email"), "address", "user"]}),
+        (
+            _("Residence and documents"),
+            {
+                "fields": [
+                    "arrival_date",
+                    ("document_type", "document_number", "document_expires"),
+                ]
+            },
+        ),
+        (_("Record"), {"fields": [("registered_at", "updated_at")]}),
+    ]
+    raw_id_fields = ["user"]
+
+    @admin.display(description=_("name"), ordering="family_name")
+    def name(self, obj: Resident) -> str:
+        return " ".join(p for p in (obj.given_name, obj.family_name) if p)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["registered_at", "updated_at"]
+        if obj is not None:
+            # its registrations and consents belong to this station
+            readonly.insert(0, "station")
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        self.check_can_save(request, obj, change)
+        values = form_values(form)
+        if change:
+            resident_update(resident=obj, actor=request.user, **values)
+        else:
+            adopt(obj, resident_create(station=obj.station, actor=request.user, **values))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Consent:
+            return super().save_formset(request, form, formset, change)
+        resident = form.instance
+        given, withdrawn = [], []
+        for row in formset.forms:
+            if not row.has_changed() or not hasattr(row, "cleaned_data"):
+                continue
+            if row.instance.pk is None:
+                given.append(
+                    consent_give(
+                        resident=resident,
+                        purpose=row.cleaned_data["purpose"],
+                        text_version=row.cleaned_data["text_version"],
+                        actor=request.user,
+                    )
+                )
+            elif row.cleaned_data.get("withdraw"):
+                withdrawn.append(consent_withdraw(consent=row.instance, actor=request.user))
+        # read by the admin's change message for the history page
+        formset.new_objects = given
+        formset.changed_objects = [(c, ["withdrawn_at"]) for c in withdrawn]
+        formset.deleted_objects = []
+
+
+class ActiveConsentFilter(admin.SimpleListFilter):
+    title = _("active")
+    parameter_name = "active"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Active")), ("no", _("Withdrawn"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(withdrawn_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(withdrawn_at__isnull=False)
+        return queryset
+
+
+@admin.register(Consent)
+class ConsentAdmin(StationScopedAdmin):
+    """Consents are given on the add page and withdrawn with the list action;
+    an existing consent is shown, not edited."""
+
+    list_display = ["resident", "purpose", "text_version", "given_at", "withdrawn_at", "station"]
+    list_select_related = ["resident", "station"]
+    list_filter = ["purpose", ActiveConsentFilter, "station"]
+    search_fields = [
+        "resident__family_name",
+        "resident__given_name",
+        "resident__chinese_name",
+        "text_version",
+    ]
+    date_hierarchy = "given_at"
+    autocomplete_fields = ["resident"]
+    actions = ["withdraw_selected"]
+    fields = ["resident", "purpose", "text_version", "given_at", "withdrawn_at", "station"]
+    readonly_fields = fields
+
+    def get_fields(self, request, obj=None):
+        return ["resident", "purpose", "text_version"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def has_change_permission(self, request, obj=None):
+        # the change page shows the record; withdrawing is the list action
+        return obj is None and super().has_change_permission(request)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        obj.station_id = obj.resident.station_id
+        self.check_can_save(request, obj, change)
+        existing = Consent.objects.filter(
+            resident=obj.resident,
+            purpose=obj.purpose,
+            text_version=obj.text_version,
+            withdrawn_at__isnull=True,
+        ).exists()
+        adopt(
+            obj,
+            consent_give(
+                resident=obj.resident,
+                purpose=obj.purpose,
+                text_version=obj.text_version,
+                actor=request.user,
+            ),
+        )
+        if existing:
+            messages.info(
+                request,
+                _("%(resident)s had already given this consent; it is kept as it was.")
+                % {"resident": obj.resident},
+            )
+
+    @admin.action(description=_("Withdraw selected consents"), permissions=["change"])
+    def withdraw_selected(self, request, queryset):
+        done = 0
+        for consent in queryset:
+            if not self._allowed(request, "change", consent):
+                continue
+            if consent.withdrawn_at is None:
+                consent_withdraw(consent=consent, actor=request.user)
+                done += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d consent was withdrawn.", "%(count)d consents were withdrawn.", done)
+            % {"count": done},
+            messages.SUCCESS,
+        )

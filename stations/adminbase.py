@@ -110,10 +110,19 @@ class StationScopedAdminMixin(NotFoundNotRedirectMixin, RolePermissionMixin):
             field.queryset = field.queryset.filter(station_id__in=ids)
         return field
 
-    def save_model(self, request, obj, form, change):
+    def check_can_save(self, request, obj, change) -> None:
+        """Refuse a row placed at a station where the user holds no role that
+        allows this save (the station choice lists every station the user works
+        at, whatever the role there)."""
         ids = self.station_ids(request)
-        if ids is not None and obj.station_id not in ids:
+        if ids is None:
+            return
+        action = "change" if change else "add"
+        if obj.station_id not in ids or not self._allowed(request, action, obj):
             raise PermissionDenied
+
+    def save_model(self, request, obj, form, change):
+        self.check_can_save(request, obj, change)
         super().save_model(request, obj, form, change)
 
 

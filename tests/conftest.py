@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from django_scopes import scopes_disabled
 
 from tests import factories
@@ -10,6 +11,14 @@ def _scopes_disabled_by_default():
     middleware does for requests), and scope tests open one explicitly."""
     with scopes_disabled():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request to /en/... leaves English active in this thread; reset it so
+    one test's language never leaks into the next."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -1,1 +1,299 @@
+"""Staff admin of volunteer opportunities, shifts, sign-ups and hours.
 
+Sign-ups and hours are written through volunteers.services (places, duplicates,
+review rules); a sign-up is made on the sign-up page, never inside a shift's
+page, so the place count is checked in one place.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Model
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from stations.admin import (
+    NOT_ALLOWED,
+    ServiceAdminMixin,
+    ServiceForm,
+    StationFixedMixin,
+    report_refusals,
+)
+from stations.adminbase import (
+    StationScopedAdmin,
+    StationScopedInline,
+    StationScopedTranslationAdmin,
+)
+
+from .models import HoursEntry, Opportunity, Shift, Signup
+from .selectors import shifts_with_places
+from .services import (
+    HOURS_FIELDS,
+    hours_entry_create,
+    hours_entry_review,
+    hours_entry_update,
+    signup_create,
+    signup_withdraw,
+)
+
+
+class SameStationFormSet(BaseInlineFormSet):
+    """Child rows take their station from the parent row."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        form.instance.station_id = self.instance.station_id
+        return form
+
+
+class ShiftInline(StationScopedInline):
+    model = Shift
+    formset = SameStationFormSet
+    fields = ("starts_at", "ends_at", "capacity")
+    extra = 0
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(StationFixedMixin, StationScopedTranslationAdmin):
+    list_display = ("title", "category", "station", "is_published", "shift_count")
+    list_filter = ("station", "category", "is_published")
+    search_fields = ("title_zh_hans", "title_en")
+    list_select_related = ("station",)
+    inlines = (ShiftInline,)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(shift_count=Count("shifts"))
+
+    @admin.display(description=_("shifts"), ordering="shift_count")
+    def shift_count(self, obj: Opportunity) -> int:
+        return obj.shift_count
+
+
+class SignupInline(StationScopedInline):
+    """The shift's sign-ups, read-only: they are made on the sign-up page."""
+
+    model = Signup
+    fields = ("volunteer", "status", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("volunteer")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Shift)
+class ShiftAdmin(StationFixedMixin, StationScopedAdmin):
+    list_display = (
+        "opportunity",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "places_taken",
+        "places_left",
+    )
+    list_filter = ("station", "opportunity__category")
+    list_select_related = ("opportunity",)
+    date_hierarchy = "starts_at"
+    search_fields = ("opportunity__title_zh_hans", "opportunity__title_en")
+    fields = ("station", "opportunity", "starts_at", "ends_at", "capacity")
+    inlines = (SignupInline,)
+
+    def get_queryset(self, request):
+        return shifts_with_places(super().get_queryset(request))
+
+    @admin.display(description=_("places taken"), ordering="places_taken")
+    def places_taken(self, obj: Shift) -> int:
+        return obj.places_taken
+
+    @admin.display(description=_("places left"), ordering="places_left")
+    def places_left(self, obj: Shift) -> int:
+        return max(obj.places_left, 0)
+
+
+def _with_opportunity(field):
+    """Shift choices print their opportunity: fetch it in the same query."""
+    if field is not None and field.queryset.model is Shift:
+        field.queryset = field.queryset.select_related("opportunity")
+    return field
+
+
+class SignupForm(ServiceForm):
+    class Meta:
+        model = Signup
+        fields = ()  # the admin's `fields`; see ServiceForm
+
+    def clean(self):
+        cleaned = super().clean()
+        shift = cleaned.get("shift")
+        if shift is not None:
+            # lets the model check that the volunteer is the shift's station's
+            self.instance.station_id = shift.station_id
+        return cleaned
+
+    def permission_target(self) -> Model:
+        return self.cleaned_data["shift"]
+
+    def save_through_service(self) -> Model:
+        return signup_create(
+            shift=self.cleaned_data["shift"],
+            volunteer=self.cleaned_data["volunteer"],
+            actor=self.request.user,
+        )
+
+
+@admin.register(Signup)
+class SignupAdmin(ServiceAdminMixin, StationScopedAdmin):
+    """Sign-ups are added here and withdrawn with the action; a saved sign-up
+    is read-only."""
+
+    form = SignupForm
+    list_display = ("volunteer", "shift", "status", "created_at")
+    list_filter = ("station", "status", "shift__opportunity__category")
+    list_select_related = ("volunteer", "shift__opportunity")
+    search_fields = ("volunteer__family_name", "volunteer__given_name", "volunteer__chinese_name")
+    actions = ("withdraw_selected",)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("shift", "volunteer")
+        return ("station", "shift", "volunteer", "status", "created_at")
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj) if obj is not None else ()
+
+    def has_change_permission(self, request, obj=None):
+        # no edit page; the withdraw action needs the change right
+        return obj is None and super().has_change_permission(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _with_opportunity(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    @admin.action(permissions=["change"], description=_("Withdraw selected sign-ups"))
+    def withdraw_selected(self, request, queryset):
+        withdrawn, refused = 0, []
+        for signup in queryset.select_related("volunteer", "shift__opportunity"):
+            if not self._allowed(request, "change", signup):
+                refused.append((signup, ValidationError(NOT_ALLOWED)))
+                continue
+            try:
+                signup_withdraw(signup=signup, actor=request.user)
+            except ValidationError as exc:
+                refused.append((signup, exc))
+            else:
+                withdrawn += 1
+        if withdrawn:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d sign-up withdrawn.", "%(count)d sign-ups withdrawn.", withdrawn
+                )
+                % {"count": withdrawn},
+                messages.SUCCESS,
+            )
+        report_refusals(self, request, refused)
+
+
+class HoursEntryForm(ServiceForm):
+    class Meta:
+        model = HoursEntry
+        fields = ()  # the admin's `fields`; see ServiceForm
+
+    def save_through_service(self) -> Model:
+        data = {k: v for k, v in self.cleaned_data.items() if k in HOURS_FIELDS}
+        if self.instance._state.adding:
+            return hours_entry_create(
+                station=self.cleaned_data["station"],
+                volunteer=self.cleaned_data["volunteer"],
+                actor=self.request.user,
+                **data,
+            )
+        return hours_entry_update(entry=self.instance, actor=self.request.user, **data)
+
+
+@admin.register(HoursEntry)
+class HoursEntryAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
+    """Hours are logged as pending and decided with the approve and reject
+    actions; decided hours are read-only."""
+
+    form = HoursEntryForm
+    list_display = ("volunteer", "date", "hours", "opportunity", "status", "reviewed_by")
+    list_filter = ("status", "opportunity__category", "station")
+    list_select_related = ("volunteer", "opportunity", "reviewed_by")
+    date_hierarchy = "date"
+    search_fields = ("volunteer__family_name", "volunteer__given_name", "volunteer__chinese_name")
+    fields = (
+        "station",
+        "volunteer",
+        "date",
+        "hours",
+        "opportunity",
+        "shift",
+        "description",
+        "status",
+        "reviewed_by",
+        "reviewed_at",
+        "created_at",
+    )
+    readonly_fields = ("status", "reviewed_by", "reviewed_at", "created_at")
+    actions = ("approve_selected", "reject_selected")
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and "volunteer" not in fields:
+            fields = ("volunteer", *fields)
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != HoursEntry.Status.PENDING:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _with_opportunity(super().formfield_for_foreignkey(db_field, request, **kwargs))
+
+    def _review(self, request, queryset, *, approve: bool) -> None:
+        reviewed, refused = 0, []
+        for entry in queryset.select_related("volunteer"):
+            if not self._allowed(request, "change", entry):
+                refused.append((entry, ValidationError(NOT_ALLOWED)))
+                continue
+            try:
+                hours_entry_review(entry=entry, approve=approve, actor=request.user)
+            except ValidationError as exc:
+                refused.append((entry, exc))
+            else:
+                reviewed += 1
+        if reviewed:
+            if approve:
+                message = ngettext(
+                    "%(count)d entry of hours approved.", "%(count)d entries of hours approved.",
+                    reviewed,
+                )
+            else:
+                message = ngettext(
+                    "%(count)d entry of hours rejected.", "%(count)d entries of hours rejected.",
+                    reviewed,
+                )
+            self.message_user(request, message % {"count": reviewed}, messages.SUCCESS)
+        report_refusals(self, request, refused)
+
+    @admin.action(permissions=["change"], description=_("Approve selected %(verbose_name_plural)s"))
+    def approve_selected(self, request, queryset):
+        self._review(request, queryset, approve=True)
+
+    @admin.action(permissions=["change"], description=_("Reject selected %(verbose_name_plural)s"))
+    def reject_selected(self, request, queryset):
+        self._review(request, queryset, approve=False)
