@@ -21,7 +21,10 @@ catalogues: $(VENV)/.installed
 run: setup
 	$(PY) scripts/portal.py serve
 
+# The browser tests drive Debian's Chromium; `browser.py ensure` installs it
+# (with CJK fonts) when missing and running as root, and says so otherwise.
 test: setup
+	-$(PY) scripts/browser.py ensure
 	$(PY) scripts/portal.py test $(PYTEST_ARGS)
 
 # Extract new strings into the catalogues (needs GNU gettext) and check them.

@@ -125,7 +125,11 @@ TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
 
 MODELTRANSLATION_DEFAULT_LANGUAGE = "zh-hans"
-MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("zh-hans", "en"), "zh-hans": ("en",), "en": ("zh-hans",)}
+MODELTRANSLATION_FALLBACK_LANGUAGES = {
+    "default": ("zh-hans", "en"),
+    "zh-hans": ("en",),
+    "en": ("zh-hans",),
+}
 
 # Chinese names for the regions the stations serve, as the portal must show them.
 COUNTRIES_OVERRIDE = {

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from residents.models import Resident
@@ -58,10 +59,17 @@ class Counsellor(models.Model):
         related_name="counsellor_profiles",
     )
     name = models.CharField(_("name"), max_length=120)
-    title = models.CharField(_("title"), max_length=150, blank=True, help_text=_("e.g. psychologist"))
+    title = models.CharField(
+        pgettext_lazy("counsellor", "professional title"),
+        max_length=150,
+        blank=True,
+        help_text=_("e.g. psychologist"),
+    )
     bio = models.TextField(_("about"), blank=True)
     is_external = models.BooleanField(
-        _("outside professional"), default=False, help_text=_("Not a member of the station's staff.")
+        _("outside professional"),
+        default=False,
+        help_text=_("Not a member of the station's staff."),
     )
     languages = LanguagesField(_("languages spoken"))
     topics = models.ManyToManyField(
@@ -130,7 +138,9 @@ class Consultation(models.Model):
     )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.BOOKED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.BOOKED
+    )
     language = models.CharField(
         _("language used"),
         max_length=8,
@@ -147,7 +157,9 @@ class Consultation(models.Model):
         verbose_name = _("consultation")
         verbose_name_plural = _("consultations")
         ordering = ["-starts_at"]
-        indexes = [models.Index(fields=["station", "starts_at"], name="consultation_station_start_idx")]
+        indexes = [
+            models.Index(fields=["station", "starts_at"], name="consultation_station_start_idx")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -163,7 +175,9 @@ class Consultation(models.Model):
                     (TstzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
                 ],
                 condition=Q(status__in=["booked", "completed"]) & Q(counsellor__isnull=False),
-                violation_error_message=_("The counsellor already has a consultation at this time."),
+                violation_error_message=_(
+                    "The counsellor already has a consultation at this time."
+                ),
             ),
         ]
 

@@ -72,7 +72,9 @@ class Event(models.Model):
             models.CheckConstraint(
                 condition=Q(capacity__isnull=True) | Q(capacity__gte=1),
                 name="event_capacity_positive",
-                violation_error_message=_("The capacity must be at least 1, or empty for no limit."),
+                violation_error_message=_(
+                    "The capacity must be at least 1, or empty for no limit."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)
@@ -97,7 +99,9 @@ class Event(models.Model):
         check_period(self.starts_at, self.ends_at, end_field="ends_at")
         opens, closes = self.registration_opens_at, self.registration_closes_at
         if opens and closes and closes <= opens:
-            raise ValidationError({"registration_closes_at": _("Registration must close after it opens.")})
+            raise ValidationError(
+                {"registration_closes_at": _("Registration must close after it opens.")}
+            )
         if closes and self.ends_at and closes > self.ends_at:
             raise ValidationError(
                 {"registration_closes_at": _("Registration must close before the event ends.")}
@@ -139,7 +143,9 @@ class Registration(models.Model):
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         ordering = ["event", "created_at", "pk"]
-        indexes = [models.Index(fields=["event", "status", "created_at"], name="registration_queue_idx")]
+        indexes = [
+            models.Index(fields=["event", "status", "created_at"], name="registration_queue_idx")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "resident"],
@@ -156,7 +162,9 @@ class Registration(models.Model):
                 condition=Q(status="cancelled", cancelled_at__isnull=False)
                 | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
                 name="registration_cancelled_at_matches_status",
-                violation_error_message=_("A cancelled registration records when it was cancelled."),
+                violation_error_message=_(
+                    "A cancelled registration records when it was cancelled."
+                ),
             ),
         ]
 
@@ -172,4 +180,6 @@ class Registration(models.Model):
             if self.event.has_ended:
                 raise ValidationError({"event": _("This event has already ended.")})
         if self.checked_in_at and self.status != self.Status.CONFIRMED:
-            raise ValidationError({"checked_in_at": _("Only a confirmed registration can be checked in.")})
+            raise ValidationError(
+                {"checked_in_at": _("Only a confirmed registration can be checked in.")}
+            )

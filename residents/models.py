@@ -35,7 +35,10 @@ class Resident(models.Model):
         VISA = "visa", _("Visa")
         PERMANENT_RESIDENCE = "permanent_residence", _("Permanent residence ID card")
         HMT_PERMIT = "hmt_permit", _("Mainland travel permit (Hong Kong, Macao, Taiwan)")
-        HMT_RESIDENCE = "hmt_residence", _("Residence permit for Hong Kong, Macao and Taiwan residents")
+        HMT_RESIDENCE = (
+            "hmt_residence",
+            _("Residence permit for Hong Kong, Macao and Taiwan residents"),
+        )
         OTHER = "other", _("Other")
 
     station = models.ForeignKey(
@@ -139,7 +142,10 @@ class Consent(models.Model):
     class Purpose(models.TextChoices):
         PERSONAL_DATA = "personal_data", _("Processing of personal information")
         IDENTITY_DOCUMENT = "identity_document", _("Identity document (sensitive)")
-        HEALTH_COUNSELLING = "health_counselling", _("Health and counselling information (sensitive)")
+        HEALTH_COUNSELLING = (
+            "health_counselling",
+            _("Health and counselling information (sensitive)"),
+        )
         NEWSLETTER = "newsletter", _("News and event announcements")
 
     SENSITIVE = {Purpose.IDENTITY_DOCUMENT, Purpose.HEALTH_COUNSELLING}
@@ -173,7 +179,9 @@ class Consent(models.Model):
                 fields=["resident", "purpose"],
                 condition=Q(withdrawn_at__isnull=True),
                 name="consent_one_active_per_purpose",
-                violation_error_message=_("This resident already has an active consent for this purpose."),
+                violation_error_message=_(
+                    "This resident already has an active consent for this purpose."
+                ),
             ),
         ]
 
@@ -188,4 +196,6 @@ class Consent(models.Model):
         super().clean()
         check_same_station(self, "resident")
         if self.withdrawn_at and self.given_at and self.withdrawn_at < self.given_at:
-            raise ValidationError({"withdrawn_at": _("A consent cannot be withdrawn before it was given.")})
+            raise ValidationError(
+                {"withdrawn_at": _("A consent cannot be withdrawn before it was given.")}
+            )

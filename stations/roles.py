@@ -22,7 +22,11 @@ NONE: frozenset[str] = frozenset()
 DEFAULT = {Role.MANAGER: ALL, Role.STAFF: EDIT, Role.COUNSELLOR: VIEW}
 
 MATRIX: dict[str, dict[str, frozenset[str]]] = {
-    "stations.station": {Role.MANAGER: frozenset({"view", "change"}), Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},
+    "stations.station": {
+        Role.MANAGER: frozenset({"view", "change"}),
+        Role.STAFF: VIEW,
+        Role.COUNSELLOR: VIEW,
+    },
     "stations.stationmembership": {Role.MANAGER: ALL, Role.STAFF: VIEW, Role.COUNSELLOR: NONE},
     "stations.partner": {Role.MANAGER: ALL, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},
     "consultations.consultation": {Role.MANAGER: ALL, Role.STAFF: EDIT, Role.COUNSELLOR: EDIT},
@@ -39,7 +43,9 @@ def actions_for(role: str, model_label: str) -> frozenset[str]:
     return MATRIX.get(model_label, DEFAULT).get(role, NONE)
 
 
-def role_allows(roles: dict[int, str], model_label: str, action: str, station_id: int | None = None) -> bool:
+def role_allows(
+    roles: dict[int, str], model_label: str, action: str, station_id: int | None = None
+) -> bool:
     """Whether someone holding `roles` ({station id: role}) may do `action`.
 
     With `station_id`, the role at that station decides; without it (a list

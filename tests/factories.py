@@ -14,7 +14,6 @@ from residents.models import Consent, Resident
 from stations.models import Partner, Region, RegionMembership, Station, StationMembership
 from volunteers.models import HoursEntry, Opportunity, Shift, Signup
 
-
 PASSWORD = "correct horse battery staple"
 
 
@@ -48,17 +47,18 @@ class RegionFactory(factory.django.DjangoModelFactory):
     name_zh_hans = factory.Sequence(lambda n: f"测试社区{n}")
     name_en = factory.Sequence(lambda n: f"Test Community {n}")
     code = factory.Sequence(lambda n: f"community-{n}")
-    parent = factory.LazyFunction(
-        lambda: RegionFactory.create_street()
-    )
+    parent = factory.LazyFunction(lambda: RegionFactory.create_street())
 
     @staticmethod
     def create_street(district=None):
         district = district or RegionFactory.create_district()
         n = Region.objects.count()
         return Region.objects.create(
-            level=Region.Level.STREET, parent=district,
-            name_zh_hans=f"测试街道{n}", name_en=f"Test Street {n}", code=f"street-{n}",
+            level=Region.Level.STREET,
+            parent=district,
+            name_zh_hans=f"测试街道{n}",
+            name_en=f"Test Street {n}",
+            code=f"street-{n}",
         )
 
     @staticmethod
@@ -66,8 +66,11 @@ class RegionFactory(factory.django.DjangoModelFactory):
         city = city or CityFactory()
         n = Region.objects.count()
         return Region.objects.create(
-            level=Region.Level.DISTRICT, parent=city,
-            name_zh_hans=f"测试区{n}", name_en=f"Test District {n}", code=f"district-{n}",
+            level=Region.Level.DISTRICT,
+            parent=city,
+            name_zh_hans=f"测试区{n}",
+            name_en=f"Test District {n}",
+            code=f"district-{n}",
         )
 
 

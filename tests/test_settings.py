@@ -18,10 +18,17 @@ def run_settings(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
     env.update(env_overrides)
     env.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/unused")
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; "
-         "print(settings.DEBUG, bool(settings.SECRET_KEY))"],
-        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; "
+            "print(settings.DEBUG, bool(settings.SECRET_KEY))",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

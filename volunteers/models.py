@@ -105,7 +105,9 @@ class Signup(models.Model):
     volunteer = models.ForeignKey(
         Resident, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="signups"
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     created_at = models.DateTimeField(_("signed up"), default=timezone.now)
 
     objects = ScopedManager(station="station")
@@ -141,7 +143,10 @@ class HoursEntry(models.Model):
         Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="hours_entries"
     )
     volunteer = models.ForeignKey(
-        Resident, verbose_name=_("volunteer"), on_delete=models.CASCADE, related_name="hours_entries"
+        Resident,
+        verbose_name=_("volunteer"),
+        on_delete=models.CASCADE,
+        related_name="hours_entries",
     )
     opportunity = models.ForeignKey(
         Opportunity,
@@ -167,7 +172,9 @@ class HoursEntry(models.Model):
         validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal("24"))],
     )
     description = models.CharField(_("what was done"), max_length=255, blank=True)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("reviewed by"),
@@ -194,7 +201,9 @@ class HoursEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(reviewed_at__isnull=False),
                 name="hours_reviewed_when_decided",
-                violation_error_message=_("An approved or rejected entry records when it was reviewed."),
+                violation_error_message=_(
+                    "An approved or rejected entry records when it was reviewed."
+                ),
             ),
         ]
 
@@ -208,5 +217,9 @@ class HoursEntry(models.Model):
             raise ValidationError({"date": _("Hours cannot be logged for a future date.")})
         if self.shift_id and not self.opportunity_id:
             self.opportunity_id = self.shift.opportunity_id
-        if self.shift_id and self.opportunity_id and self.shift.opportunity_id != self.opportunity_id:
+        if (
+            self.shift_id
+            and self.opportunity_id
+            and self.shift.opportunity_id != self.opportunity_id
+        ):
             raise ValidationError({"shift": _("This shift belongs to another opportunity.")})
