@@ -155,7 +155,6 @@ if DEBUG:
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 
 LOGIN_URL = "admin:login"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, adopted now
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -7,20 +7,13 @@ the database that notices it (two bookings at the same moment).
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from stations.admin import (
-    NOT_ALLOWED,
-    ServiceAdminMixin,
-    ServiceForm,
-    StationFixedMixin,
-    report_refusals,
-)
+from stations.admin import ServiceAdminMixin, ServiceForm, StationFixedMixin
 from stations.adminbase import CatalogueAdmin, StationScopedAdmin, StationScopedTranslationAdmin
 
 from .models import Consultation, Counsellor, Topic
@@ -120,31 +113,19 @@ class ConsultationAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin
     actions = ("mark_completed", "mark_no_show", "mark_cancelled")
 
     def _set_status(self, request, queryset, status: str) -> None:
-        changed, refused = 0, []
-        for consultation in queryset.select_related("resident", "topic"):
-            if not self._allowed(request, "change", consultation):
-                refused.append((consultation, ValidationError(NOT_ALLOWED)))
-                continue
-            try:
-                consultation_set_status(
-                    consultation=consultation, status=status, actor=request.user
-                )
-            except ValidationError as exc:
-                refused.append((consultation, exc))
-            else:
-                changed += 1
-        if changed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d consultation set to “%(status)s”.",
-                    "%(count)d consultations set to “%(status)s”.",
-                    changed,
-                )
-                % {"count": changed, "status": Status(status).label},
-                messages.SUCCESS,
+        self.run_row_action(
+            request,
+            queryset.select_related("resident", "topic"),
+            service=lambda consultation: consultation_set_status(
+                consultation=consultation, status=status, actor=request.user
+            ),
+            done_message=lambda count: ngettext(
+                "%(count)d consultation set to “%(status)s”.",
+                "%(count)d consultations set to “%(status)s”.",
+                count,
             )
-        report_refusals(self, request, refused)
+            % {"count": count, "status": Status(status).label},
+        )
 
     @admin.action(permissions=["change"], description=_("Mark selected consultations as completed"))
     def mark_completed(self, request, queryset):

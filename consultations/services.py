@@ -5,7 +5,9 @@ Invariants kept here (and nowhere else):
 - one counsellor never has two active (booked or completed) consultations that
   overlap. `full_clean()` checks it, and the PostgreSQL exclusion constraint
   `consultation_no_counsellor_overlap` refuses the second of two bookings made
-  at the same moment; both end as the same ValidationError;
+  at the same moment (as an exclusion violation, or as a deadlock PostgreSQL
+  breaks when both inserts wait on each other); all end as the same
+  ValidationError;
 - a consultation on a sensitive topic (health, psychological counselling) needs
   the resident's active separate consent to health and counselling information;
 - the status moves only from booked to completed, cancelled or no-show, and a
@@ -17,7 +19,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 Status = Consultation.Status
 
 OVERLAP_CONSTRAINT = "consultation_no_counsellor_overlap"
+DEADLOCK_DETECTED = "40P01"
 OVERLAP_MESSAGE = _("The counsellor already has a consultation at this time.")
 
 # What a booking may set; the station is fixed at creation and the status
@@ -80,12 +83,26 @@ def _violated_constraint(exc: IntegrityError) -> str:
     return OVERLAP_CONSTRAINT if OVERLAP_CONSTRAINT in str(exc) else ""
 
 
+def _lost_overlap_race(exc: OperationalError) -> bool:
+    """Two overlapping bookings inserted at the same instant each wait for the
+    other inside the exclusion check; PostgreSQL breaks that cycle by aborting
+    one of them with `deadlock detected`. For that one the time is taken."""
+    cause = exc.__cause__
+    if getattr(cause, "pgcode", None) != DEADLOCK_DETECTED:
+        return False
+    context = getattr(getattr(cause, "diag", None), "context", None) or ""
+    return "exclusion constraint" in context and Consultation._meta.db_table in context
+
+
 def _validate_and_save(consultation: Consultation, *, check_consent: bool) -> Consultation:
     consultation.full_clean()
     if check_consent:
         _check_sensitive_consent(consultation)
+    overlap = ValidationError(
+        {NON_FIELD_ERRORS: [ValidationError(OVERLAP_MESSAGE, code="overlap")]}
+    )
     try:
-        # A savepoint: when the constraint refuses the row, the caller's
+        # A savepoint: when the database refuses the row, the caller's
         # transaction stays usable and can show the message.
         with transaction.atomic():
             consultation.save()
@@ -93,9 +110,11 @@ def _validate_and_save(consultation: Consultation, *, check_consent: bool) -> Co
         # full_clean() saw no overlap, so a booking committed in between;
         # the database is the only place that sees both.
         if _violated_constraint(exc) == OVERLAP_CONSTRAINT:
-            raise ValidationError(
-                {NON_FIELD_ERRORS: [ValidationError(OVERLAP_MESSAGE, code="overlap")]}
-            ) from exc
+            raise overlap from exc
+        raise
+    except OperationalError as exc:
+        if _lost_overlap_race(exc):
+            raise overlap from exc
         raise
     return consultation
 
@@ -117,9 +136,9 @@ def consultation_update(
     _check_fields(fields)
     if consultation._state.adding:
         raise ValueError("consultation_update needs a saved consultation.")
-    previous = Consultation.objects.filter(pk=consultation.pk).values(
-        "resident_id", "topic_id"
-    ).get()
+    previous = (
+        Consultation.objects.filter(pk=consultation.pk).values("resident_id", "topic_id").get()
+    )
     for name, value in fields.items():
         setattr(consultation, name, value)
     # Re-checked only when the person or the topic changes: closing the record

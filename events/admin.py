@@ -18,12 +18,16 @@ from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from residents.admin import adopt, form_values
 from stations.adminbase import (
+    AddThenShowMixin,
     CatalogueAdmin,
     StationScopedAdmin,
     StationScopedInline,
+    StationScopedReadOnlyInline,
     StationScopedTranslationAdmin,
+    TimestampListFilter,
+    adopt,
+    form_values,
 )
 
 from .models import Event, EventCategory, Registration
@@ -88,7 +92,7 @@ class RegistrationAddForm(forms.ModelForm):
         return data
 
 
-class RegistrationInline(StationScopedInline):
+class RegistrationInline(StationScopedReadOnlyInline):
     """The event's registrations in queue order, read-only: status changes go
     through the registration list's actions."""
 
@@ -96,21 +100,9 @@ class RegistrationInline(StationScopedInline):
     fields = ["resident", "status", "created_at", "checked_in_at"]
     readonly_fields = fields
     ordering = ["created_at", "pk"]
-    extra = 0
-    show_change_link = True
-    can_delete = False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("resident", "event", "station")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class NewRegistrationFormSet(BaseInlineFormSet):
@@ -224,23 +216,14 @@ class EventAdmin(StationScopedTranslationAdmin):
         super().delete_queryset(request, Event.objects.filter(pk__in=queryset.values("pk")))
 
 
-class CheckedInFilter(admin.SimpleListFilter):
+class CheckedInFilter(TimestampListFilter):
     title = _("checked in")
     parameter_name = "checked_in"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Yes")), ("no", _("No"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(checked_in_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(checked_in_at__isnull=True)
-        return queryset
+    field = "checked_in_at"
 
 
 @admin.register(Registration)
-class RegistrationAdmin(StationScopedAdmin):
+class RegistrationAdmin(AddThenShowMixin, StationScopedAdmin):
     """Registrations are added here or on the event page and changed only by
     the list actions; an existing registration's page shows it."""
 
@@ -262,6 +245,7 @@ class RegistrationAdmin(StationScopedAdmin):
     date_hierarchy = "created_at"
     autocomplete_fields = ["event", "resident"]
     actions = ["check_in_selected", "cancel_selected"]
+    add_fields = ["event", "resident"]
     fields = [
         "event",
         "resident",
@@ -272,7 +256,6 @@ class RegistrationAdmin(StationScopedAdmin):
         "checked_in_at",
         "station",
     ]
-    readonly_fields = fields
 
     @admin.display(description=_("checked in"), boolean=True, ordering="checked_in_at")
     def checked_in(self, obj: Registration) -> bool:
@@ -286,16 +269,6 @@ class RegistrationAdmin(StationScopedAdmin):
         if obj is None:
             kwargs["form"] = RegistrationAddForm
         return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request, obj=None):
-        return ["event", "resident"] if obj is None else self.fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        # the change page shows the record; status changes are the list actions
-        return obj is None and super().has_change_permission(request)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -315,55 +288,38 @@ class RegistrationAdmin(StationScopedAdmin):
         for registration in queryset:
             self.delete_model(request, registration)
 
-    def _run(self, request, queryset, service) -> tuple[list[Registration], list[str]]:
-        done, refused = [], []
-        for registration in queryset.select_related("event", "resident"):
-            if not self._allowed(request, "change", registration):
-                refused.append(
-                    _("%(registration)s: your role at this station does not allow this.")
-                    % {"registration": registration}
-                )
-                continue
-            try:
-                done.append(service(registration=registration, actor=request.user))
-            except ValidationError as exc:
-                refused.append(
-                    _("%(registration)s: %(reason)s")
-                    % {"registration": registration, "reason": " ".join(exc.messages)}
-                )
-        for message in refused:
-            self.message_user(request, message, messages.WARNING)
-        return done, refused
-
     @admin.action(description=_("Check in selected"), permissions=["change"])
     def check_in_selected(self, request, queryset):
-        done, _refused = self._run(request, queryset, registration_check_in)
-        if done:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d person was checked in.",
-                    "%(count)d people were checked in.",
-                    len(done),
-                )
-                % {"count": len(done)},
-                messages.SUCCESS,
+        self.run_row_action(
+            request,
+            queryset.select_related("event", "resident"),
+            service=lambda registration: registration_check_in(
+                registration=registration, actor=request.user
+            ),
+            done_message=lambda count: ngettext(
+                "%(count)d person was checked in.",
+                "%(count)d people were checked in.",
+                count,
             )
+            % {"count": count},
+        )
 
     @admin.action(description=_("Cancel selected"), permissions=["change"])
     def cancel_selected(self, request, queryset):
-        queryset = queryset.exclude(status=Registration.Status.CANCELLED)
-        done, _refused = self._run(request, queryset, registration_cancel)
-        if done:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d registration was cancelled.",
-                    "%(count)d registrations were cancelled.",
-                    len(done),
-                )
-                % {"count": len(done)},
-                messages.SUCCESS,
+        cancelled = self.run_row_action(
+            request,
+            queryset.exclude(status=Registration.Status.CANCELLED).select_related(
+                "event", "resident"
+            ),
+            service=lambda registration: registration_cancel(
+                registration=registration, actor=request.user
+            ),
+            done_message=lambda count: ngettext(
+                "%(count)d registration was cancelled.",
+                "%(count)d registrations were cancelled.",
+                count,
             )
-        for registration in done:
+            % {"count": count},
+        )
+        for registration in cancelled:
             report_promoted(request, registration.promoted)

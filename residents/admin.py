@@ -9,34 +9,21 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
-from stations.adminbase import StationScopedAdmin, StationScopedInline
+from stations.adminbase import (
+    AddThenShowMixin,
+    StationScopedAdmin,
+    StationScopedInline,
+    TimestampListFilter,
+    adopt,
+    form_values,
+)
 
 from .models import Consent, Resident
 from .services import consent_give, consent_withdraw, resident_create, resident_update
-
-
-def form_values(form: forms.ModelForm, *, exclude: tuple[str, ...] = ("station",)) -> dict:
-    """The model field values a form cleaned, for passing to a service."""
-    names = {f.name for f in form._meta.model._meta.concrete_fields}
-    return {
-        name: value
-        for name, value in form.cleaned_data.items()
-        if name in names and name not in exclude
-    }
-
-
-def adopt(obj: Model, saved: Model) -> None:
-    """Make the admin's unsaved `obj` the row a service created, so the rest of
-    the admin's save (inlines, log entry, redirect) works on the saved row."""
-    for field in obj._meta.concrete_fields:
-        setattr(obj, field.attname, getattr(saved, field.attname))
-    obj._state.adding = False
-    obj._state.db = saved._state.db
 
 
 class ConsentInlineForm(forms.ModelForm):
@@ -167,23 +154,17 @@ class ResidentAdmin(StationScopedAdmin):
         formset.deleted_objects = []
 
 
-class ActiveConsentFilter(admin.SimpleListFilter):
+class ActiveConsentFilter(TimestampListFilter):
     title = _("active")
     parameter_name = "active"
-
-    def lookups(self, request, model_admin):
-        return [("yes", _("Active")), ("no", _("Withdrawn"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(withdrawn_at__isnull=True)
-        if self.value() == "no":
-            return queryset.filter(withdrawn_at__isnull=False)
-        return queryset
+    field = "withdrawn_at"
+    yes_when_empty = True
+    yes_label = _("Active")
+    no_label = _("Withdrawn")
 
 
 @admin.register(Consent)
-class ConsentAdmin(StationScopedAdmin):
+class ConsentAdmin(AddThenShowMixin, StationScopedAdmin):
     """Consents are given on the add page and withdrawn with the list action;
     an existing consent is shown, not edited."""
 
@@ -199,18 +180,8 @@ class ConsentAdmin(StationScopedAdmin):
     date_hierarchy = "given_at"
     autocomplete_fields = ["resident"]
     actions = ["withdraw_selected"]
+    add_fields = ["resident", "purpose", "text_version"]
     fields = ["resident", "purpose", "text_version", "given_at", "withdrawn_at", "station"]
-    readonly_fields = fields
-
-    def get_fields(self, request, obj=None):
-        return ["resident", "purpose", "text_version"] if obj is None else self.fields
-
-    def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
-
-    def has_change_permission(self, request, obj=None):
-        # the change page shows the record; withdrawing is the list action
-        return obj is None and super().has_change_permission(request)
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -241,16 +212,12 @@ class ConsentAdmin(StationScopedAdmin):
 
     @admin.action(description=_("Withdraw selected consents"), permissions=["change"])
     def withdraw_selected(self, request, queryset):
-        done = 0
-        for consent in queryset:
-            if not self._allowed(request, "change", consent):
-                continue
-            if consent.withdrawn_at is None:
-                consent_withdraw(consent=consent, actor=request.user)
-                done += 1
-        self.message_user(
+        self.run_row_action(
             request,
-            ngettext("%(count)d consent was withdrawn.", "%(count)d consents were withdrawn.", done)
-            % {"count": done},
-            messages.SUCCESS,
+            queryset.filter(withdrawn_at__isnull=True),
+            service=lambda consent: consent_withdraw(consent=consent, actor=request.user),
+            done_message=lambda count: ngettext(
+                "%(count)d consent was withdrawn.", "%(count)d consents were withdrawn.", count
+            )
+            % {"count": count},
         )

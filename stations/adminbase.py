@@ -1,4 +1,5 @@
-"""Base classes for the staff admin: every station-owned admin is scoped.
+"""Base classes and shared helpers for the staff admin: every station-owned
+admin is scoped.
 
 Three walls keep a station's staff inside their stations:
 1. the request runs inside a django-scopes scope (StationScopeMiddleware);
@@ -11,9 +12,13 @@ Another station's object id answers 404, exactly like a missing one.
 
 from __future__ import annotations
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from django.db.models import Model
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
@@ -22,9 +27,50 @@ from .models import Station
 from .roles import role_allows
 from .tenancy import is_station_owned, user_station_ids, user_station_roles
 
+NOT_ALLOWED = _("Your role at this station does not allow this.")
+
 
 def _label(model: type[Model]) -> str:
     return model._meta.label_lower
+
+
+def form_values(form: forms.ModelForm, *, exclude: tuple[str, ...] = ("station",)) -> dict:
+    """The model field values a form cleaned, for passing to a service."""
+    names = {f.name for f in form._meta.model._meta.concrete_fields}
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name in names and name not in exclude
+    }
+
+
+def adopt(obj: Model, saved: Model) -> None:
+    """Make the admin's unsaved `obj` the row a service created, so the rest of
+    the admin's save (inlines, log entry, redirect) works on the saved row."""
+    for field in obj._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class TimestampListFilter(admin.SimpleListFilter):
+    """Yes/no over a nullable timestamp `field`: "yes" keeps the rows where it
+    is set (the moment has happened), or, with `yes_when_empty`, the rows where
+    it is still empty."""
+
+    field: str
+    yes_when_empty = False
+    yes_label = _("Yes")
+    no_label = _("No")
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.yes_label), ("no", self.no_label)]
+
+    def queryset(self, request, queryset):
+        if self.value() not in ("yes", "no"):
+            return queryset
+        empty = (self.value() == "yes") == self.yes_when_empty
+        return queryset.filter(**{f"{self.field}__isnull": empty})
 
 
 class RolePermissionMixin:
@@ -79,13 +125,23 @@ class StationScopedAdminMixin(NotFoundNotRedirectMixin, RolePermissionMixin):
         ids = self.station_ids(request)
         return qs if ids is None else qs.filter(station_id__in=ids)
 
+    def _single_station(self, request) -> bool:
+        ids = self.station_ids(request)
+        return ids is not None and len(ids) <= 1
+
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
-        ids = self.station_ids(request)
-        if ids is not None and len(ids) <= 1:
+        if self._single_station(request):
             # one station: a station filter would offer a single choice
             filters = [f for f in filters if f != self.station_field]
         return filters
+
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        if self._single_station(request) and len(columns) > 1:
+            # one station: the column would repeat its name on every row
+            columns = [c for c in columns if c != self.station_field]
+        return columns
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -125,6 +181,58 @@ class StationScopedAdminMixin(NotFoundNotRedirectMixin, RolePermissionMixin):
         self.check_can_save(request, obj, change)
         super().save_model(request, obj, form, change)
 
+    def run_row_action(
+        self,
+        request,
+        queryset: QuerySet,
+        *,
+        service: Callable[[Model], Any],
+        done_message: Callable[[int], str],
+        permission: str = "change",
+    ) -> list[Any]:
+        """A list action, row by row: `service(row)` for each row the user's
+        role at that row's station allows. A row the role does not allow, or
+        the service refuses with a ValidationError, stays as it was and gets
+        one warning with the reason, after the success message
+        `done_message(count)` (shown only when some row was done). Returns
+        what the service returned for the rows it did."""
+        done, refused = [], []
+        for obj in queryset:
+            if not self._allowed(request, permission, obj):
+                refused.append((obj, ValidationError(NOT_ALLOWED)))
+                continue
+            try:
+                done.append(service(obj))
+            except ValidationError as exc:
+                refused.append((obj, exc))
+        if done:
+            self.message_user(request, done_message(len(done)), messages.SUCCESS)
+        for obj, exc in refused:
+            self.message_user(
+                request,
+                _("%(item)s: %(reason)s") % {"item": obj, "reason": " ".join(exc.messages)},
+                messages.WARNING,
+            )
+        return done
+
+
+class AddThenShowMixin:
+    """For rows that are added on the add page (with `add_fields`) and then
+    only shown (`fields`, read-only): they change by the list's actions. Those
+    actions and the add page need the change right, so only a saved row's own
+    page refuses changing."""
+
+    add_fields: Sequence[str] = ()
+
+    def get_fields(self, request, obj=None):
+        return self.add_fields if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.fields
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request)
+
 
 class StationScopedAdmin(StationScopedAdminMixin, admin.ModelAdmin):
     pass
@@ -151,6 +259,25 @@ class StationScopedInline(RolePermissionMixin, admin.TabularInline):
             elif is_station_owned(db_field.related_model):
                 field.queryset = field.queryset.filter(station_id__in=ids)
         return field
+
+
+class StationScopedReadOnlyInline(StationScopedInline):
+    """Child rows shown on the parent's page and never added, changed or
+    deleted there: they change on their own pages or by their list's actions.
+    Subclasses set `readonly_fields = fields`."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class CatalogueAdmin(NotFoundNotRedirectMixin, RolePermissionMixin, TranslationAdmin):

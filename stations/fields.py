@@ -57,15 +57,26 @@ def validate_international_phone(value: str) -> None:
         )
 
 
-def normalize_phone(value: str) -> str:
-    """E.164 form for storage (+8613800000000); empty stays empty."""
+def _format_phone(value: str, number_format: int) -> str:
+    """`value` in `number_format`; empty stays empty and a value that does not
+    parse as an international number is returned as it is."""
     if not value:
         return ""
     try:
         number = phonenumbers.parse(value, None)
     except phonenumbers.NumberParseException:
         return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return phonenumbers.format_number(number, number_format)
+
+
+def normalize_phone(value: str) -> str:
+    """E.164 form for storage (+8613800000000); empty stays empty."""
+    return _format_phone(value, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(value: str) -> str:
+    """An E.164 number (+865921234567) grouped for reading (+86 592 123 4567)."""
+    return _format_phone(value, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class PhoneField(models.CharField):

@@ -22,6 +22,14 @@ def _default_language_after_each_test():
 
 
 @pytest.fixture
+def english():
+    """Messages are asserted in English, whatever catalogues exist; a module
+    asks for it with `pytest.mark.usefixtures("english")`."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def station_a(db):
     return factories.StationFactory(slug="station-a", name_en="Station A", name_zh_hans="甲站")
 
@@ -43,3 +51,10 @@ def staff_b(station_b):
     return factories.MembershipFactory(
         station=station_b, role="manager", user__email="manager-b@example.org"
     ).user
+
+
+@pytest.fixture
+def client_a(client, staff_a):
+    """The test client, logged in as station A's manager."""
+    client.force_login(staff_a)
+    return client

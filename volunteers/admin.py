@@ -7,23 +7,18 @@ page, so the place count is checked in one place.
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Count, Model
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from stations.admin import (
-    NOT_ALLOWED,
-    ServiceAdminMixin,
-    ServiceForm,
-    StationFixedMixin,
-    report_refusals,
-)
+from stations.admin import ServiceAdminMixin, ServiceForm, StationFixedMixin
 from stations.adminbase import (
+    AddThenShowMixin,
     StationScopedAdmin,
     StationScopedInline,
+    StationScopedReadOnlyInline,
     StationScopedTranslationAdmin,
 )
 
@@ -71,27 +66,15 @@ class OpportunityAdmin(StationFixedMixin, StationScopedTranslationAdmin):
         return obj.shift_count
 
 
-class SignupInline(StationScopedInline):
+class SignupInline(StationScopedReadOnlyInline):
     """The shift's sign-ups, read-only: they are made on the sign-up page."""
 
     model = Signup
     fields = ("volunteer", "status", "created_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("volunteer")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Shift)
@@ -155,7 +138,7 @@ class SignupForm(ServiceForm):
 
 
 @admin.register(Signup)
-class SignupAdmin(ServiceAdminMixin, StationScopedAdmin):
+class SignupAdmin(AddThenShowMixin, ServiceAdminMixin, StationScopedAdmin):
     """Sign-ups are added here and withdrawn with the action; a saved sign-up
     is read-only."""
 
@@ -165,45 +148,23 @@ class SignupAdmin(ServiceAdminMixin, StationScopedAdmin):
     list_select_related = ("volunteer", "shift__opportunity")
     search_fields = ("volunteer__family_name", "volunteer__given_name", "volunteer__chinese_name")
     actions = ("withdraw_selected",)
-
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("shift", "volunteer")
-        return ("station", "shift", "volunteer", "status", "created_at")
-
-    def get_readonly_fields(self, request, obj=None):
-        return self.get_fields(request, obj) if obj is not None else ()
-
-    def has_change_permission(self, request, obj=None):
-        # no edit page; the withdraw action needs the change right
-        return obj is None and super().has_change_permission(request)
+    add_fields = ("shift", "volunteer")
+    fields = ("station", "shift", "volunteer", "status", "created_at")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         return _with_opportunity(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     @admin.action(permissions=["change"], description=_("Withdraw selected sign-ups"))
     def withdraw_selected(self, request, queryset):
-        withdrawn, refused = 0, []
-        for signup in queryset.select_related("volunteer", "shift__opportunity"):
-            if not self._allowed(request, "change", signup):
-                refused.append((signup, ValidationError(NOT_ALLOWED)))
-                continue
-            try:
-                signup_withdraw(signup=signup, actor=request.user)
-            except ValidationError as exc:
-                refused.append((signup, exc))
-            else:
-                withdrawn += 1
-        if withdrawn:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d sign-up withdrawn.", "%(count)d sign-ups withdrawn.", withdrawn
-                )
-                % {"count": withdrawn},
-                messages.SUCCESS,
+        self.run_row_action(
+            request,
+            queryset.select_related("volunteer", "shift__opportunity"),
+            service=lambda signup: signup_withdraw(signup=signup, actor=request.user),
+            done_message=lambda count: ngettext(
+                "%(count)d sign-up withdrawn.", "%(count)d sign-ups withdrawn.", count
             )
-        report_refusals(self, request, refused)
+            % {"count": count},
+        )
 
 
 class HoursEntryForm(ServiceForm):
@@ -265,30 +226,27 @@ class HoursEntryAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
         return _with_opportunity(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def _review(self, request, queryset, *, approve: bool) -> None:
-        reviewed, refused = 0, []
-        for entry in queryset.select_related("volunteer"):
-            if not self._allowed(request, "change", entry):
-                refused.append((entry, ValidationError(NOT_ALLOWED)))
-                continue
-            try:
-                hours_entry_review(entry=entry, approve=approve, actor=request.user)
-            except ValidationError as exc:
-                refused.append((entry, exc))
-            else:
-                reviewed += 1
-        if reviewed:
+        def done_message(count: int) -> str:
             if approve:
                 message = ngettext(
                     "%(count)d entry of hours approved.", "%(count)d entries of hours approved.",
-                    reviewed,
+                    count,
                 )
             else:
                 message = ngettext(
                     "%(count)d entry of hours rejected.", "%(count)d entries of hours rejected.",
-                    reviewed,
+                    count,
                 )
-            self.message_user(request, message % {"count": reviewed}, messages.SUCCESS)
-        report_refusals(self, request, refused)
+            return message % {"count": count}
+
+        self.run_row_action(
+            request,
+            queryset.select_related("volunteer"),
+            service=lambda entry: hours_entry_review(
+                entry=entry, approve=approve, actor=request.user
+            ),
+            done_message=done_message,
+        )
 
     @admin.action(permissions=["change"], description=_("Approve selected %(verbose_name_plural)s"))
     def approve_selected(self, request, queryset):

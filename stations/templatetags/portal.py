@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import phonenumbers
 from django import template
 from django.urls import translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from stations.fields import display_phone
 from stations.languages import SPOKEN_LANGUAGES
 
 register = template.Library()
@@ -62,13 +62,4 @@ def language_labels(codes) -> list[str]:
     return [str(LANGUAGE_LABELS.get(code, code)) for code in codes or ()]
 
 
-@register.filter
-def phone_display(value: str) -> str:
-    """An E.164 number (+865921234567) grouped for reading (+86 592 123 4567)."""
-    if not value:
-        return ""
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException:
-        return value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+register.filter("phone_display", display_phone)

@@ -4,33 +4,26 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.postgres.constraints import ExclusionConstraint
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from consultations.models import Consultation, Counsellor, Topic
 from tests import factories
+from tests.helpers import (
+    admin_url,
+    assert_list_queries_do_not_grow,
+    local_parts,
+    messages_of,
+    post_action,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 OVERLAP = "The counsellor already has a consultation at this time."
 
 
-def admin_url(model, view, *args):
-    opts = model._meta
-    with translation.override("en"):
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
-def split(moment):
-    local = timezone.localtime(moment)
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
-
-
 def booking_data(station, resident, counsellor, start, hours=1, **extra):
-    start_date, start_time = split(start)
-    end_date, end_time = split(start + timedelta(hours=hours))
+    start_date, start_time = local_parts(start)
+    end_date, end_time = local_parts(start + timedelta(hours=hours))
     data = {
         "station": station.pk,
         "resident": resident.pk,
@@ -48,33 +41,23 @@ def booking_data(station, resident, counsellor, start, hours=1, **extra):
     return data
 
 
+def counsellor_booked_at(station, start):
+    """A counsellor of `station` with a one-hour booking from `start`."""
+    counsellor = factories.CounsellorFactory(station=station)
+    factories.ConsultationFactory(
+        station=station, counsellor=counsellor, starts_at=start, ends_at=start + timedelta(hours=1)
+    )
+    return counsellor
+
+
 @pytest.fixture
 def start():
     return timezone.now().replace(second=0, microsecond=0) + timedelta(days=3)
 
 
 # --- tenancy ---------------------------------------------------------------------
-
-
-B_ROWS = {
-    "counsellor": lambda station: factories.CounsellorFactory(station=station),
-    "consultation": lambda station: factories.ConsultationFactory(station=station),
-}
-
-
-@pytest.mark.parametrize("kind", sorted(B_ROWS))
-@pytest.mark.parametrize("view", ["change", "delete", "history"])
-def test_another_stations_rows_answer_404(client_a, station_b, kind, view):
-    row = B_ROWS[kind](station_b)
-    assert client_a.get(admin_url(type(row), view, row.pk)).status_code == 404
-
-
-@pytest.mark.parametrize("kind", sorted(B_ROWS))
-def test_changelists_leave_out_another_stations_rows(client_a, station_a, station_b, kind):
-    mine, theirs = B_ROWS[kind](station_a), B_ROWS[kind](station_b)
-    response = client_a.get(admin_url(type(mine), "changelist"))
-    shown = {obj.pk for obj in response.context["cl"].result_list}
-    assert mine.pk in shown and theirs.pk not in shown
+# (another station's pages answer 404 and the lists leave its rows out:
+# tests/stations/test_admin_isolation.py)
 
 
 def test_the_booking_form_offers_only_own_residents_counsellors_and_station(
@@ -132,13 +115,7 @@ def test_staff_book_a_consultation(client_a, station_a, start):
 
 
 def test_a_double_booking_is_a_form_error(client_a, station_a, start):
-    counsellor = factories.CounsellorFactory(station=station_a)
-    factories.ConsultationFactory(
-        station=station_a,
-        counsellor=counsellor,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    counsellor = counsellor_booked_at(station_a, start)
     resident = factories.ResidentFactory(station=station_a)
     response = client_a.post(
         admin_url(Consultation, "add"),
@@ -153,13 +130,7 @@ def test_a_double_booking_only_the_database_sees_is_a_form_error_too(
     client_a, station_a, start, monkeypatch
 ):
     """The other booking committed after this form was validated."""
-    counsellor = factories.CounsellorFactory(station=station_a)
-    factories.ConsultationFactory(
-        station=station_a,
-        counsellor=counsellor,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    counsellor = counsellor_booked_at(station_a, start)
     monkeypatch.setattr(ExclusionConstraint, "validate", lambda *args, **kwargs: None)
     resident = factories.ResidentFactory(station=station_a)
     response = client_a.post(
@@ -172,13 +143,7 @@ def test_a_double_booking_only_the_database_sees_is_a_form_error_too(
 
 
 def test_changing_a_booking_onto_another_is_a_form_error(client_a, station_a, start):
-    counsellor = factories.CounsellorFactory(station=station_a)
-    factories.ConsultationFactory(
-        station=station_a,
-        counsellor=counsellor,
-        starts_at=start,
-        ends_at=start + timedelta(hours=1),
-    )
+    counsellor = counsellor_booked_at(station_a, start)
     later = factories.ConsultationFactory(
         station=station_a,
         counsellor=counsellor,
@@ -214,24 +179,16 @@ def test_cancel_and_complete_through_the_actions(client_a, station_a, start):
     past = factories.ConsultationFactory(
         station=station_a, starts_at=yesterday, ends_at=yesterday + timedelta(hours=1)
     )
-    changelist = admin_url(Consultation, "changelist")
-
-    response = client_a.post(
-        changelist,
-        {"action": "mark_completed", "_selected_action": [future.pk, past.pk]},
-        follow=True,
-    )
-    text = [str(m) for m in response.context["messages"]]
+    response = post_action(client_a, Consultation, "mark_completed", [future, past], follow=True)
+    text = messages_of(response)
     assert "1 consultation set to “Completed”." in text
     assert any(
         m.endswith("A consultation can be marked completed or no-show only once it has started.")
         for m in text
     )
 
-    response = client_a.post(
-        changelist, {"action": "mark_cancelled", "_selected_action": [future.pk]}, follow=True
-    )
-    assert [str(m) for m in response.context["messages"]] == ["1 consultation set to “Cancelled”."]
+    response = post_action(client_a, Consultation, "mark_cancelled", [future], follow=True)
+    assert messages_of(response) == ["1 consultation set to “Cancelled”."]
     assert dict(Consultation.objects.values_list("pk", "status")) == {
         future.pk: "cancelled",
         past.pk: "completed",
@@ -240,10 +197,7 @@ def test_cancel_and_complete_through_the_actions(client_a, station_a, start):
 
 def test_actions_do_not_reach_another_station(client_a, station_b):
     theirs = factories.ConsultationFactory(station=station_b)
-    client_a.post(
-        admin_url(Consultation, "changelist"),
-        {"action": "mark_cancelled", "_selected_action": [theirs.pk]},
-    )
+    post_action(client_a, Consultation, "mark_cancelled", [theirs])
     theirs.refresh_from_db()
     assert theirs.status == "booked"
 
@@ -251,16 +205,7 @@ def test_actions_do_not_reach_another_station(client_a, station_b):
 # --- queries ---------------------------------------------------------------------------
 
 
-def changelist_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
-
-
 def test_the_consultation_list_does_not_grow_queries_with_rows(client_a, station_a):
-    url = admin_url(Consultation, "changelist")
-
     def add(n):
         for _ in range(n):
             factories.ConsultationFactory(
@@ -269,11 +214,6 @@ def test_the_consultation_list_does_not_grow_queries_with_rows(client_a, station
                 topic=factories.TopicFactory(slug=f"topic-{Topic.objects.count()}"),
             )
 
-    add(2)
-    client_a.get(url)  # warm the session and content-type caches
-    few, shown = changelist_queries(client_a, url)
-    assert shown == 2
-    add(8)
-    many, shown = changelist_queries(client_a, url)
-    assert shown == 10
-    assert many == few
+    assert_list_queries_do_not_grow(
+        client_a, admin_url(Consultation, "changelist"), add, few=2, many=10
+    )

@@ -14,6 +14,8 @@ from consultations.services import consultation_create
 from stations.tenancy import station_scope
 from tests import factories
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_bookings_end_with_one_booking_and_one_clear_refusal(

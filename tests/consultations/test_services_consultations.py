@@ -18,7 +18,7 @@ from consultations.services import (
 from residents.models import Consent
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 OVERLAP = "The counsellor already has a consultation at this time."
 Status = Consultation.Status

@@ -3,53 +3,24 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.messages import get_messages
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from events.models import Event, EventCategory, Registration
-from events.services import registration_create
 from tests import factories
+from tests.helpers import (
+    admin_path,
+    assert_list_queries_do_not_grow,
+    local_parts,
+    messages_of,
+    post_action,
+    register,
+)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CONFIRMED = Registration.Status.CONFIRMED
 WAITLISTED = Registration.Status.WAITLISTED
 CANCELLED = Registration.Status.CANCELLED
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-def url(name, *args):
-    return reverse(f"admin:{name}", args=args)
-
-
-@pytest.fixture
-def client_a(client, staff_a):
-    client.force_login(staff_a)
-    return client
-
-
-def messages_of(response) -> list[str]:
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-def register(event, n=1):
-    return [
-        registration_create(event=event, resident=factories.ResidentFactory(station=event.station))
-        for _ in range(n)
-    ]
-
-
-def local_parts(value):
-    local = timezone.localtime(value)
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
 
 
 def event_post_data(event, response, **overrides):
@@ -93,26 +64,7 @@ def new_registration_prefix(response) -> str:
 
 
 # --- another station's rows ---------------------------------------------------------------
-
-ROWS = {
-    "events_event": lambda s: factories.EventFactory(station=s),
-    "events_registration": lambda s: factories.RegistrationFactory(event__station=s),
-}
-
-
-@pytest.mark.parametrize("model", sorted(ROWS))
-@pytest.mark.parametrize("view", ["change", "delete", "history"])
-def test_another_stations_row_answers_404(client_a, station_b, model, view):
-    theirs = ROWS[model](station_b)
-    assert client_a.get(url(f"{model}_{view}", theirs.pk)).status_code == 404
-
-
-@pytest.mark.parametrize("model", sorted(ROWS))
-def test_the_lists_show_only_own_stations_rows(client_a, station_a, station_b, model):
-    mine = ROWS[model](station_a)
-    ROWS[model](station_b)
-    response = client_a.get(url(f"{model}_changelist"))
-    assert [obj.pk for obj in response.context["cl"].result_list] == [mine.pk]
+# (their pages answer 404 and the lists leave them out: tests/stations/test_admin_isolation.py)
 
 
 def test_the_registration_add_form_offers_only_own_events_and_residents(
@@ -122,7 +74,7 @@ def test_the_registration_add_form_offers_only_own_events_and_residents(
     me = factories.ResidentFactory(station=station_a)
     factories.EventFactory(station=station_b)
     factories.ResidentFactory(station=station_b)
-    form = client_a.get(url("events_registration_add")).context["adminform"].form
+    form = client_a.get(admin_path("events_registration_add")).context["adminform"].form
     assert list(form.fields["event"].queryset) == [my_event]
     assert list(form.fields["resident"].queryset) == [me]
 
@@ -133,7 +85,7 @@ def test_the_autocomplete_answers_only_own_rows(client_a, station_a, station_b, 
     mine = make(station=station_a)
     make(station=station_b)
     response = client_a.get(
-        url("autocomplete"),
+        admin_path("autocomplete"),
         {
             "term": "",
             "app_label": "events",
@@ -149,7 +101,7 @@ def test_registering_another_stations_resident_is_refused(client_a, station_a, s
     event = factories.EventFactory(station=station_a)
     theirs = factories.ResidentFactory(station=station_b)
     response = client_a.post(
-        url("events_registration_add"), {"event": event.pk, "resident": theirs.pk}
+        admin_path("events_registration_add"), {"event": event.pk, "resident": theirs.pk}
     )
     assert response.status_code == 200
     assert "resident" in response.context["adminform"].form.errors
@@ -160,10 +112,7 @@ def test_actions_do_not_touch_another_stations_registrations(client_a, station_a
     mine = register(factories.EventFactory(station=station_a))[0]
     theirs = register(factories.EventFactory(station=station_b))[0]
     for action in ("check_in_selected", "cancel_selected"):
-        client_a.post(
-            url("events_registration_changelist"),
-            {"action": action, "_selected_action": [mine.pk, theirs.pk]},
-        )
+        post_action(client_a, Registration, action, [mine, theirs])
     theirs.refresh_from_db()
     assert theirs.status == CONFIRMED and theirs.checked_in_at is None
     mine.refresh_from_db()
@@ -176,7 +125,7 @@ def test_the_event_page_lists_only_its_registrations_and_offers_own_residents(
     event = factories.EventFactory(station=station_a)
     registration = register(event)[0]
     factories.ResidentFactory(station=station_b)
-    response = client_a.get(url("events_event_change", event.pk))
+    response = client_a.get(admin_path("events_event_change", event.pk))
     assert response.status_code == 200
     shown, new = (inline.formset for inline in response.context["inline_admin_formsets"])
     assert [f.instance for f in shown.forms] == [registration]
@@ -192,7 +141,7 @@ def test_adding_a_registration_to_a_full_event_puts_it_on_the_waiting_list(clien
     register(event)
     resident = factories.ResidentFactory(station=station_a, given_name="Lena")
     response = client_a.post(
-        url("events_registration_add"), {"event": event.pk, "resident": resident.pk}
+        admin_path("events_registration_add"), {"event": event.pk, "resident": resident.pk}
     )
     assert response.status_code == 302
     registration = Registration.objects.get(resident=resident)
@@ -204,7 +153,7 @@ def test_registering_for_an_unpublished_event_shows_why(client_a, station_a):
     event = factories.EventFactory(station=station_a, is_published=False)
     resident = factories.ResidentFactory(station=station_a)
     response = client_a.post(
-        url("events_registration_add"), {"event": event.pk, "resident": resident.pk}
+        admin_path("events_registration_add"), {"event": event.pk, "resident": resident.pk}
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["event"] == [
@@ -216,7 +165,7 @@ def test_registering_for_an_unpublished_event_shows_why(client_a, station_a):
 def test_registering_twice_shows_why(client_a, station_a):
     existing = register(factories.EventFactory(station=station_a))[0]
     response = client_a.post(
-        url("events_registration_add"),
+        admin_path("events_registration_add"),
         {"event": existing.event_id, "resident": existing.resident_id},
     )
     assert response.status_code == 200
@@ -229,10 +178,10 @@ def test_residents_are_registered_from_the_event_page(client_a, station_a):
     event = factories.EventFactory(station=station_a, capacity=1)
     register(event)
     newcomer = factories.ResidentFactory(station=station_a)
-    page = client_a.get(url("events_event_change", event.pk))
+    page = client_a.get(admin_path("events_event_change", event.pk))
     prefix = new_registration_prefix(page)
     data = event_post_data(event, page, **{f"{prefix}-0-resident": newcomer.pk})
-    response = client_a.post(url("events_event_change", event.pk), data)
+    response = client_a.post(admin_path("events_event_change", event.pk), data)
     assert response.status_code == 302, response.context["errors"]
     assert Registration.objects.get(resident=newcomer).status == WAITLISTED
 
@@ -240,10 +189,10 @@ def test_residents_are_registered_from_the_event_page(client_a, station_a):
 def test_a_refused_registration_on_the_event_page_is_shown_on_the_row(client_a, station_a):
     event = factories.EventFactory(station=station_a)
     existing = register(event)[0]
-    page = client_a.get(url("events_event_change", event.pk))
+    page = client_a.get(admin_path("events_event_change", event.pk))
     prefix = new_registration_prefix(page)
     data = event_post_data(event, page, **{f"{prefix}-0-resident": existing.resident_id})
-    response = client_a.post(url("events_event_change", event.pk), data)
+    response = client_a.post(admin_path("events_event_change", event.pk), data)
     assert response.status_code == 200
     errors = [
         e
@@ -258,9 +207,9 @@ def test_a_refused_registration_on_the_event_page_is_shown_on_the_row(client_a, 
 def test_raising_the_capacity_in_the_admin_confirms_waiting_people(client_a, station_a):
     event = factories.EventFactory(station=station_a, capacity=1)
     _, waiting = register(event, 2)
-    page = client_a.get(url("events_event_change", event.pk))
+    page = client_a.get(admin_path("events_event_change", event.pk))
     response = client_a.post(
-        url("events_event_change", event.pk), event_post_data(event, page, capacity=2)
+        admin_path("events_event_change", event.pk), event_post_data(event, page, capacity=2)
     )
     assert response.status_code == 302
     waiting.refresh_from_db()
@@ -270,10 +219,10 @@ def test_raising_the_capacity_in_the_admin_confirms_waiting_people(client_a, sta
 
 def test_an_event_ending_before_it_starts_is_refused_on_the_form(client_a, station_a):
     event = factories.EventFactory(station=station_a)
-    page = client_a.get(url("events_event_change", event.pk))
+    page = client_a.get(admin_path("events_event_change", event.pk))
     date, time = local_parts(event.starts_at - timedelta(hours=1))
     data = event_post_data(event, page, ends_at_0=date, ends_at_1=time)
-    response = client_a.post(url("events_event_change", event.pk), data)
+    response = client_a.post(admin_path("events_event_change", event.pk), data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["ends_at"] == [
         "The end must be after the start."
@@ -293,7 +242,7 @@ def test_an_event_is_added_at_the_staff_members_station(client_a, station_a):
     }
     data["starts_at_0"], data["starts_at_1"] = local_parts(start)
     data["ends_at_0"], data["ends_at_1"] = local_parts(start + timedelta(hours=2))
-    response = client_a.post(url("events_event_add"), data)
+    response = client_a.post(admin_path("events_event_add"), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     event = Event.objects.get()
     assert event.station == station_a
@@ -302,7 +251,7 @@ def test_an_event_is_added_at_the_staff_members_station(client_a, station_a):
 
 def test_the_event_form_puts_both_languages_side_by_side(client_a, station_a):
     event = factories.EventFactory(station=station_a)
-    content = client_a.get(url("events_event_change", event.pk)).content.decode()
+    content = client_a.get(admin_path("events_event_change", event.pk)).content.decode()
     assert "field-title_zh_hans field-title_en" in content
     assert "field-description_zh_hans field-description_en" in content
 
@@ -313,10 +262,7 @@ def test_the_event_form_puts_both_languages_side_by_side(client_a, station_a):
 def test_check_in_selected_checks_in_confirmed_and_explains_the_rest(client_a, station_a):
     event = factories.EventFactory(station=station_a, capacity=1)
     confirmed, waiting = register(event, 2)
-    response = client_a.post(
-        url("events_registration_changelist"),
-        {"action": "check_in_selected", "_selected_action": [confirmed.pk, waiting.pk]},
-    )
+    response = post_action(client_a, Registration, "check_in_selected", [confirmed, waiting])
     confirmed.refresh_from_db()
     waiting.refresh_from_db()
     assert confirmed.checked_in_at is not None
@@ -327,13 +273,20 @@ def test_check_in_selected_checks_in_confirmed_and_explains_the_rest(client_a, s
     assert f"{waiting}: {refusal}" in shown
 
 
+def test_the_checked_in_filter_splits_the_registrations(client_a, station_a):
+    came, missing = register(factories.EventFactory(station=station_a), 2)
+    came.checked_in_at = timezone.now()
+    came.save()
+    path = admin_path("events_registration_changelist")
+    for value, expected in (("yes", came), ("no", missing)):
+        response = client_a.get(path, {"checked_in": value})
+        assert list(response.context["cl"].result_list) == [expected]
+
+
 def test_cancel_selected_cancels_and_reports_who_moved_up(client_a, station_a):
     event = factories.EventFactory(station=station_a, capacity=1)
     confirmed, waiting = register(event, 2)
-    response = client_a.post(
-        url("events_registration_changelist"),
-        {"action": "cancel_selected", "_selected_action": [confirmed.pk]},
-    )
+    response = post_action(client_a, Registration, "cancel_selected", [confirmed])
     confirmed.refresh_from_db()
     waiting.refresh_from_db()
     assert confirmed.status == CANCELLED
@@ -346,7 +299,9 @@ def test_cancel_selected_cancels_and_reports_who_moved_up(client_a, station_a):
 def test_deleting_a_confirmed_registration_moves_the_waiting_list_up(client_a, station_a):
     event = factories.EventFactory(station=station_a, capacity=1)
     confirmed, waiting = register(event, 2)
-    response = client_a.post(url("events_registration_delete", confirmed.pk), {"post": "yes"})
+    response = client_a.post(
+        admin_path("events_registration_delete", confirmed.pk), {"post": "yes"}
+    )
     assert response.status_code == 302
     waiting.refresh_from_db()
     assert waiting.status == CONFIRMED
@@ -355,11 +310,11 @@ def test_deleting_a_confirmed_registration_moves_the_waiting_list_up(client_a, s
 
 def test_a_registration_page_shows_the_record_without_editing_it(client_a, station_a):
     registration = register(factories.EventFactory(station=station_a))[0]
-    response = client_a.get(url("events_registration_change", registration.pk))
+    response = client_a.get(admin_path("events_registration_change", registration.pk))
     assert response.status_code == 200
     assert not response.context["has_change_permission"]
     response = client_a.post(
-        url("events_registration_change", registration.pk), {"status": CANCELLED}
+        admin_path("events_registration_change", registration.pk), {"status": CANCELLED}
     )
     assert response.status_code == 403
     registration.refresh_from_db()
@@ -369,10 +324,7 @@ def test_a_registration_page_shows_the_record_without_editing_it(client_a, stati
 def test_events_can_be_deleted_from_the_list(client_a, station_a):
     event = factories.EventFactory(station=station_a)
     register(event, 2)
-    response = client_a.post(
-        url("events_event_changelist"),
-        {"action": "delete_selected", "_selected_action": [event.pk], "post": "yes"},
-    )
+    response = post_action(client_a, Event, "delete_selected", [event], post="yes")
     assert response.status_code == 302
     assert not Event.objects.exists()
 
@@ -382,10 +334,10 @@ def test_events_can_be_deleted_from_the_list(client_a, station_a):
 
 def test_station_staff_read_the_category_catalogue_but_cannot_change_it(client_a):
     category = factories.EventCategoryFactory()
-    assert client_a.get(url("events_eventcategory_changelist")).status_code == 200
-    assert client_a.get(url("events_eventcategory_add")).status_code == 403
+    assert client_a.get(admin_path("events_eventcategory_changelist")).status_code == 200
+    assert client_a.get(admin_path("events_eventcategory_add")).status_code == 403
     response = client_a.post(
-        url("events_eventcategory_change", category.pk),
+        admin_path("events_eventcategory_change", category.pk),
         {"name_zh_hans": "改", "name_en": "Changed", "slug": "changed", "ordering": 1},
     )
     assert response.status_code == 403
@@ -397,32 +349,23 @@ def test_station_staff_read_the_category_catalogue_but_cannot_change_it(client_a
 # --- list pages stay cheap -----------------------------------------------------------------
 
 
-def page_queries(client, path):
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
-    assert response.status_code == 200
-    return len(captured), response
-
-
 def test_the_event_list_does_not_grow_in_queries_with_rows(client_a, station_a):
-    path = url("events_event_changelist")
-    for _ in range(3):
-        register(factories.EventFactory(station=station_a, capacity=1), 2)
-    few, response = page_queries(client_a, path)
-    rows = response.context["cl"].result_list
+    def add(n):
+        for _ in range(n):
+            register(factories.EventFactory(station=station_a, capacity=1), 2)
+
+    few, _ = assert_list_queries_do_not_grow(
+        client_a, admin_path("events_event_changelist"), add, few=3, many=30
+    )
+    rows = few.context["cl"].result_list
     assert [(e.places_taken, e.waitlist_count) for e in rows] == [(1, 1)] * 3
-    for _ in range(27):
-        register(factories.EventFactory(station=station_a, capacity=1), 2)
-    many, response = page_queries(client_a, path)
-    assert response.context["cl"].result_count == 30
-    assert many == few
 
 
 def test_the_registration_list_does_not_grow_in_queries_with_rows(client_a, station_a):
-    path = url("events_registration_changelist")
-    register(factories.EventFactory(station=station_a), 3)
-    few, _ = page_queries(client_a, path)
-    register(factories.EventFactory(station=station_a), 27)
-    many, response = page_queries(client_a, path)
-    assert response.context["cl"].result_count == 30
-    assert many == few
+    assert_list_queries_do_not_grow(
+        client_a,
+        admin_path("events_registration_changelist"),
+        lambda n: register(factories.EventFactory(station=station_a), n),
+        few=3,
+        many=30,
+    )

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from events import services
 from events.models import Registration
@@ -15,28 +15,13 @@ from events.services import (
     registration_delete,
 )
 from tests import factories
+from tests.helpers import register
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 CONFIRMED = Registration.Status.CONFIRMED
 WAITLISTED = Registration.Status.WAITLISTED
 CANCELLED = Registration.Status.CANCELLED
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
-
-def register(event, n=1, **resident_fields):
-    return [
-        registration_create(
-            event=event,
-            resident=factories.ResidentFactory(station=event.station, **resident_fields),
-        )
-        for _ in range(n)
-    ]
 
 
 def statuses(event):

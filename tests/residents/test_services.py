@@ -2,22 +2,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from residents.models import Consent
 from residents.selectors import consent_list, resident_get, resident_list
 from residents.services import consent_give, consent_withdraw, resident_update
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PERSONAL = Consent.Purpose.PERSONAL_DATA
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 def test_update_changes_the_given_fields_and_validates_them(station_a):

@@ -3,35 +3,13 @@ staff of station A meet it: they never reach station B's rows, and their role
 decides what they may change."""
 
 import pytest
-from django.contrib.messages import get_messages
 from django.test import Client
-from django.urls import reverse
-from django.utils import translation
 
 from stations.models import Partner, Region, RegionMembership, Station, StationMembership
 from tests import factories
+from tests.helpers import admin_url, login_with_role, messages_of, post_action
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    """Messages are asserted in English; the language the admin requests
-    activate does not outlive the test."""
-    with translation.override("en"):
-        yield
-
-
-def admin_url(model, view, *args):
-    opts = model._meta
-    with translation.override("en"):
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
-@pytest.fixture
-def client_a(client, staff_a):
-    client.force_login(staff_a)
-    return client
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
@@ -41,45 +19,8 @@ def superuser_client(db):
     return client
 
 
-def login_with_role(client, station, role):
-    user = factories.MembershipFactory(station=station, role=role).user
-    client.force_login(user)
-    return user
-
-
-def messages_text(response):
-    return [str(m) for m in get_messages(response.wsgi_request)]
-
-
-B_ROWS = {
-    "partner": lambda station_b: factories.PartnerFactory(station=station_b),
-    "membership": lambda station_b: factories.MembershipFactory(station=station_b),
-    "station": lambda station_b: station_b,
-}
-
-
-@pytest.mark.parametrize("kind", sorted(B_ROWS))
-@pytest.mark.parametrize("view", ["change", "delete", "history"])
-def test_another_stations_row_answers_404_like_a_missing_one(client_a, station_b, kind, view):
-    row = B_ROWS[kind](station_b)
-    model = type(row)
-    assert client_a.get(admin_url(model, view, row.pk)).status_code == 404
-    assert client_a.get(admin_url(model, view, 987654)).status_code == 404
-
-
-@pytest.mark.parametrize("kind", sorted(B_ROWS))
-def test_changelists_show_only_own_stations_rows(client_a, station_a, station_b, kind):
-    own = {
-        "partner": lambda: factories.PartnerFactory(station=station_a),
-        "membership": lambda: StationMembership.objects.get(station=station_a),
-        "station": lambda: station_a,
-    }[kind]()
-    other = B_ROWS[kind](station_b)
-    response = client_a.get(admin_url(type(own), "changelist"))
-    assert response.status_code == 200
-    shown = {obj.pk for obj in response.context["cl"].result_list}
-    assert own.pk in shown
-    assert other.pk not in shown
+# Another station's pages answer 404 like a missing row's, and the lists leave
+# its rows out: tests/stations/test_admin_isolation.py.
 
 
 def test_add_forms_offer_only_own_stations(client_a, station_a, station_b):
@@ -164,10 +105,7 @@ def test_staff_cannot_remove_a_colleague(client, station_a, staff_a):
     assert (
         client.get(admin_url(StationMembership, "delete", manager_membership.pk)).status_code == 403
     )
-    response = client.post(
-        admin_url(StationMembership, "changelist"),
-        {"action": "remove_selected", "_selected_action": [manager_membership.pk]},
-    )
+    response = post_action(client, StationMembership, "remove_selected", [manager_membership])
     assert StationMembership.objects.filter(pk=manager_membership.pk).exists()
     assert response.status_code in (200, 302)
 
@@ -243,7 +181,7 @@ def test_removing_the_last_manager_is_refused_with_a_message(client_a, staff_a):
     response = client_a.post(admin_url(StationMembership, "delete", membership.pk), {"post": "yes"})
     assert response.status_code == 302
     assert response.url == admin_url(StationMembership, "change", membership.pk)
-    assert messages_text(response) == [
+    assert messages_of(response) == [
         "A station needs at least one manager. Add another manager first."
     ]
     assert StationMembership.objects.filter(pk=membership.pk).exists()
@@ -252,13 +190,10 @@ def test_removing_the_last_manager_is_refused_with_a_message(client_a, staff_a):
 def test_the_remove_action_reports_what_it_refused(client_a, station_a, staff_a):
     colleague = factories.MembershipFactory(station=station_a, role="staff")
     own = StationMembership.objects.get(user=staff_a)
-    response = client_a.post(
-        admin_url(StationMembership, "changelist"),
-        {"action": "remove_selected", "_selected_action": [colleague.pk, own.pk]},
-    )
+    response = post_action(client_a, StationMembership, "remove_selected", [colleague, own])
     assert response.status_code == 302
     assert set(StationMembership.objects.values_list("pk", flat=True)) == {own.pk}
-    text = messages_text(response)
+    text = messages_of(response)
     assert "1 role removed." in text
     assert any("A station needs at least one manager" in m for m in text)
 

@@ -4,7 +4,6 @@ superuser or a manager meets when they set a station up."""
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from stations.models import Region, RegionMembership, StationMembership
 from stations.services import (
@@ -16,13 +15,7 @@ from stations.services import (
 )
 from tests import factories
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def region(level, parent, code):

@@ -4,56 +4,25 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tests import factories
+from tests.helpers import (
+    admin_url,
+    assert_list_queries_do_not_grow,
+    local_parts,
+    login_with_role,
+    messages_of,
+    post_action,
+)
 from volunteers.models import HoursEntry, Opportunity, Shift, Signup
 
-pytestmark = pytest.mark.django_db
-
-
-def admin_url(model, view, *args):
-    opts = model._meta
-    with translation.override("en"):
-        return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
-
-
-def shown_messages(response):
-    return [str(m) for m in response.context["messages"]]
-
-
-def split(moment):
-    local = timezone.localtime(moment)
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
-
-
-ROWS = {
-    "opportunity": lambda s: factories.OpportunityFactory(station=s),
-    "shift": lambda s: factories.ShiftFactory(opportunity__station=s),
-    "signup": lambda s: factories.SignupFactory(shift__opportunity__station=s),
-    "hours": lambda s: factories.HoursEntryFactory(station=s),
-}
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --- tenancy ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", sorted(ROWS))
-@pytest.mark.parametrize("view", ["change", "delete", "history"])
-def test_another_stations_rows_answer_404(client_a, station_b, kind, view):
-    row = ROWS[kind](station_b)
-    assert client_a.get(admin_url(type(row), view, row.pk)).status_code == 404
-
-
-@pytest.mark.parametrize("kind", sorted(ROWS))
-def test_changelists_leave_out_another_stations_rows(client_a, station_a, station_b, kind):
-    mine, theirs = ROWS[kind](station_a), ROWS[kind](station_b)
-    response = client_a.get(admin_url(type(mine), "changelist"))
-    shown = {obj.pk for obj in response.context["cl"].result_list}
-    assert mine.pk in shown and theirs.pk not in shown
+# (another station's pages answer 404 and the lists leave its rows out:
+# tests/stations/test_admin_isolation.py)
 
 
 def form_of(client, model):
@@ -87,8 +56,8 @@ def test_add_forms_offer_only_own_rows(client_a, station_a, station_b):
 
 def test_shifts_added_with_an_opportunity_belong_to_its_station(client_a, station_a):
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=5)
-    start_date, start_time = split(start)
-    end_date, end_time = split(start + timedelta(hours=3))
+    start_date, start_time = local_parts(start)
+    end_date, end_time = local_parts(start + timedelta(hours=3))
     response = client_a.post(
         admin_url(Opportunity, "add"),
         {
@@ -173,12 +142,8 @@ def test_a_sign_up_is_read_only_and_withdrawn_with_the_action(client_a, station_
     assert response.status_code == 200
     assert not response.context["has_change_permission"]
 
-    response = client_a.post(
-        admin_url(Signup, "changelist"),
-        {"action": "withdraw_selected", "_selected_action": [signup.pk]},
-        follow=True,
-    )
-    assert shown_messages(response) == ["1 sign-up withdrawn."]
+    response = post_action(client_a, Signup, "withdraw_selected", [signup], follow=True)
+    assert messages_of(response) == ["1 sign-up withdrawn."]
     signup.refresh_from_db()
     assert signup.status == Signup.Status.WITHDRAWN
 
@@ -222,20 +187,10 @@ def test_hours_for_a_future_date_are_a_form_error(client_a, station_a):
 
 def test_approve_and_reject_through_the_actions(client_a, station_a, staff_a):
     first, second, third = (factories.HoursEntryFactory(station=station_a) for _ in range(3))
-    changelist = admin_url(HoursEntry, "changelist")
-
-    response = client_a.post(
-        changelist,
-        {"action": "approve_selected", "_selected_action": [first.pk, second.pk]},
-        follow=True,
-    )
-    assert shown_messages(response) == ["2 entries of hours approved."]
-    response = client_a.post(
-        changelist,
-        {"action": "reject_selected", "_selected_action": [second.pk, third.pk]},
-        follow=True,
-    )
-    assert shown_messages(response) == [
+    response = post_action(client_a, HoursEntry, "approve_selected", [first, second], follow=True)
+    assert messages_of(response) == ["2 entries of hours approved."]
+    response = post_action(client_a, HoursEntry, "reject_selected", [second, third], follow=True)
+    assert messages_of(response) == [
         "1 entry of hours rejected.",
         f"{second}: Only pending hours can be reviewed; these were already approved.",
     ]
@@ -251,12 +206,8 @@ def test_own_hours_are_left_for_a_colleague(client_a, station_a, staff_a):
     entry = factories.HoursEntryFactory(
         station=station_a, volunteer=factories.ResidentFactory(station=station_a, user=staff_a)
     )
-    response = client_a.post(
-        admin_url(HoursEntry, "changelist"),
-        {"action": "approve_selected", "_selected_action": [entry.pk]},
-        follow=True,
-    )
-    assert shown_messages(response) == [
+    response = post_action(client_a, HoursEntry, "approve_selected", [entry], follow=True)
+    assert messages_of(response) == [
         f"{entry}: You cannot review your own volunteer hours; ask a colleague."
     ]
     entry.refresh_from_db()
@@ -280,18 +231,14 @@ def test_reviewed_hours_are_read_only(client_a, station_a, staff_a):
 
 
 def test_a_counsellor_cannot_approve_hours(client, station_a):
-    counsellor = factories.MembershipFactory(station=station_a, role="counsellor").user
-    client.force_login(counsellor)
+    login_with_role(client, station_a, "counsellor")
     entry = factories.HoursEntryFactory(station=station_a)
     response = client.get(admin_url(HoursEntry, "changelist"))
     assert response.status_code == 200
     action_form = response.context["action_form"]
     offered = dict(action_form.fields["action"].choices) if action_form else {}
     assert "approve_selected" not in offered
-    client.post(
-        admin_url(HoursEntry, "changelist"),
-        {"action": "approve_selected", "_selected_action": [entry.pk]},
-    )
+    post_action(client, HoursEntry, "approve_selected", [entry])
     entry.refresh_from_db()
     assert entry.status == "pending"
 
@@ -299,16 +246,7 @@ def test_a_counsellor_cannot_approve_hours(client, station_a):
 # --- queries -----------------------------------------------------------------------------
 
 
-def changelist_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(queries), len(response.context["cl"].result_list)
-
-
 def test_the_hours_list_does_not_grow_queries_with_rows(client_a, station_a, staff_a):
-    url = admin_url(HoursEntry, "changelist")
-
     def add(n):
         for _ in range(n):
             shift = factories.ShiftFactory(opportunity__station=station_a)
@@ -322,24 +260,14 @@ def test_the_hours_list_does_not_grow_queries_with_rows(client_a, station_a, sta
                 reviewed_at=timezone.now(),
             )
 
-    add(2)
-    client_a.get(url)  # warm the session and content-type caches
-    few, shown = changelist_queries(client_a, url)
-    assert shown == 2
-    add(8)
-    many, shown = changelist_queries(client_a, url)
-    assert shown == 10
-    assert many == few
+    assert_list_queries_do_not_grow(
+        client_a, admin_url(HoursEntry, "changelist"), add, few=2, many=10
+    )
 
 
 def test_the_shift_list_does_not_grow_queries_with_rows(client_a, station_a):
-    url = admin_url(Shift, "changelist")
-    for _ in range(2):
-        factories.SignupFactory(shift__opportunity__station=station_a)
-    client_a.get(url)
-    few, _ = changelist_queries(client_a, url)
-    for _ in range(6):
-        factories.SignupFactory(shift__opportunity__station=station_a)
-    many, shown = changelist_queries(client_a, url)
-    assert shown == 8
-    assert many == few
+    def add(n):
+        for _ in range(n):
+            factories.SignupFactory(shift__opportunity__station=station_a)
+
+    assert_list_queries_do_not_grow(client_a, admin_url(Shift, "changelist"), add, few=2, many=8)

@@ -17,6 +17,8 @@ from tests import factories
 from volunteers.models import Signup
 from volunteers.services import signup_create
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def race_for_the_last_place(monkeypatch, station):
     shift = factories.ShiftFactory(

@@ -20,7 +20,7 @@ from volunteers.services import (
     signup_withdraw,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Status = HoursEntry.Status
 

@@ -1,0 +1,86 @@
+"""Helpers the test modules share: admin addresses, logging in with a role,
+reading what a response showed, and registering people for an event."""
+
+from __future__ import annotations
+
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from events.services import registration_create
+from tests import factories
+
+
+def admin_path(name: str, *args, query: str = "") -> str:
+    """The English address of the admin page `admin:<name>`; the admin's URLs
+    carry the language, so a test's address must not depend on the active one."""
+    with translation.override("en"):
+        return reverse(f"admin:{name}", args=args) + query
+
+
+def admin_url(model, view: str, *args) -> str:
+    """The English address of `model`'s admin `view` (changelist, add, change...)."""
+    opts = model._meta
+    return admin_path(f"{opts.app_label}_{opts.model_name}_{view}", *args)
+
+
+def post_action(client, model, action: str, rows, *, follow: bool = False, **data):
+    """Run the list action `action` of `model`'s admin on `rows`, as the
+    changelist's form posts it; `data` adds fields (a confirmation page's
+    `post="yes"`)."""
+    data = {"action": action, "_selected_action": [row.pk for row in rows], **data}
+    return client.post(admin_url(model, "changelist"), data, follow=follow)
+
+
+def login_with_role(client, station, role: str):
+    """Log `client` in as a new member of `station` with `role`; returns the user."""
+    user = factories.MembershipFactory(station=station, role=role).user
+    client.force_login(user)
+    return user
+
+
+def messages_of(response) -> list[str]:
+    """The messages the admin queued for the person, as text."""
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def _page_queries(client, path: str):
+    """(number of queries, response) for a GET of `path`, which must answer 200."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return len(captured), response
+
+
+def assert_list_queries_do_not_grow(client, path: str, add_rows, *, few: int, many: int):
+    """The admin list at `path` runs as many queries showing `many` rows as
+    showing `few`: no query per row. `add_rows(n)` adds n rows the list shows.
+    Returns the list's responses with `few` and with `many` rows."""
+    add_rows(few)
+    client.get(path)  # warm the session and content-type caches
+    few_queries, few_response = _page_queries(client, path)
+    assert few_response.context["cl"].result_count == few
+    add_rows(many - few)
+    many_queries, many_response = _page_queries(client, path)
+    assert many_response.context["cl"].result_count == many
+    assert many_queries == few_queries
+    return few_response, many_response
+
+
+def local_parts(moment) -> tuple[str, str]:
+    """`moment` as the admin's split date and time inputs take it."""
+    local = timezone.localtime(moment)
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")
+
+
+def register(event, n: int = 1, **resident_fields) -> list:
+    """`n` new residents of the event's station registered for `event`, in order."""
+    return [
+        registration_create(
+            event=event,
+            resident=factories.ResidentFactory(station=event.station, **resident_fields),
+        )
+        for _ in range(n)
+    ]
