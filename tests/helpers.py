@@ -3,6 +3,8 @@ reading what a response showed, and registering people for an event."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -84,3 +86,54 @@ def register(event, n: int = 1, **resident_fields) -> list:
         )
         for _ in range(n)
     ]
+
+
+class _FormFields(HTMLParser):
+    """Collects what a browser would submit from the page's forms as shown."""
+
+    def __init__(self):
+        super().__init__()
+        self.values: dict[str, list[str]] = {}
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def _add(self, name, value):
+        self.values.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = a.get("type", "text")
+            if kind in {"submit", "button", "image", "file"}:
+                return
+            if kind in {"checkbox", "radio"} and "checked" not in a:
+                return
+            self._add(name, a.get("value", "on" if kind == "checkbox" else ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in a:
+            self._add(self._select, a.get("value", ""))
+        elif tag == "textarea" and name:
+            self._textarea = name
+            self._add(name, "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self.values[self._textarea][-1] += (
+                data.lstrip("\n") if not self.values[self._textarea][-1] else data
+            )
+
+
+def form_values_of(response) -> dict:
+    """The fields of the page's forms as a browser would post them unchanged
+    (single values as strings, repeated ones as lists)."""
+    parser = _FormFields()
+    parser.feed(response.content.decode())
+    return {k: v[0] if len(v) == 1 else v for k, v in parser.values.items()}
