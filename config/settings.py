@@ -164,6 +164,24 @@ EMAIL_BACKEND = os.environ.get(
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 
+# The cache holds rate-limit counters and nothing that cannot be lost. Shared
+# between processes: Redis when there is one, files under .local otherwise.
+if REDIS_URL_FOR_CACHE := os.environ.get("REDIS_URL", ""):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL_FOR_CACHE,
+            "KEY_PREFIX": "portal",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / ".local" / "cache"),
+        }
+    }
+
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under
 # .local/broker: no server to install, messages survive a restart (README).
 REDIS_URL = os.environ.get("REDIS_URL", "")

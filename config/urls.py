@@ -13,6 +13,11 @@ urlpatterns = [
 
 urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("my/", include("residents.urls")),
+    path("events/", include("events.urls")),
+    path("consultations/", include("consultations.urls")),
+    path("volunteer/", include("volunteers.urls")),
     path("", include("stations.urls")),
     prefix_default_language=True,
 )

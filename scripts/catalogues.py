@@ -3,6 +3,11 @@
     python scripts/catalogues.py compile   # .po -> .mo, pure Python (polib)
     python scripts/catalogues.py extract   # makemessages for both languages (needs GNU gettext)
     python scripts/catalogues.py check     # exit 1 if an entry is untranslated or fuzzy
+    python scripts/catalogues.py translate zh.json   # apply {msgid: Chinese} to zh_Hans
+
+For `translate`, a key is the message id, or "context\x04id" for an id with a
+context; a plural entry takes a list of forms. `extract` and `translate` hold a
+lock on locale/.lock, so several people can run them at once safely.
 
 Message ids are English, so the English catalogue's entries are filled with
 their own ids on extraction; the Chinese catalogue is translated by hand.
@@ -10,6 +15,9 @@ their own ids on extraction; the Chinese catalogue is translated by hand.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import os
 import subprocess
 import sys
@@ -20,6 +28,17 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"
 LOCALES = ["zh_Hans", "en"]
+
+
+@contextlib.contextmanager
+def locked():
+    LOCALE.mkdir(exist_ok=True)
+    with open(LOCALE / ".lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def catalogues() -> list[Path]:
@@ -49,6 +68,37 @@ def problems() -> list[str]:
 
 
 def extract() -> int:
+    with locked():
+        return _extract()
+
+
+def translate(path: str) -> int:
+    mapping = json.loads(Path(path).read_text(encoding="utf-8"))
+    with locked():
+        po_path = LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"
+        po = polib.pofile(str(po_path))
+        applied = 0
+        for entry in po:
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            if key not in mapping:
+                continue
+            value = mapping[key]
+            if entry.msgid_plural:
+                forms = value if isinstance(value, list) else [value]
+                entry.msgstr_plural = dict(enumerate(forms))
+            else:
+                entry.msgstr = value
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+            entry.previous_msgid = None
+            entry.previous_msgctxt = None
+            applied += 1
+        po.save()
+    print(f"applied {applied} of {len(mapping)} translations")
+    return 0
+
+
+def _extract() -> int:
     env = dict(
         os.environ, DEBUG="1", DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://unused/x")
     )
@@ -99,4 +149,6 @@ def check() -> int:
 
 if __name__ == "__main__":
     command = sys.argv[1] if len(sys.argv) > 1 else "compile"
+    if command == "translate":
+        sys.exit(translate(sys.argv[2]))
     sys.exit({"compile": compile_all, "extract": extract, "check": check}[command]())

@@ -58,6 +58,31 @@ def user_station_roles(user) -> dict[int, str]:
     return cached
 
 
+def resident_station_ids(user) -> tuple[int, ...]:
+    """Ids of the stations where `user` has a resident profile, cached on the user."""
+    if user is None or not user.is_authenticated:
+        return NO_STATIONS
+    cached = getattr(user, "_resident_station_ids", None)
+    if cached is None:
+        from residents.models import Resident
+
+        with scopes_disabled():
+            cached = tuple(
+                Resident.objects.filter(user=user)
+                .order_by("station_id")
+                .values_list("station_id", flat=True)
+            )
+        user._resident_station_ids = cached
+    return cached
+
+
+def public(model: type[Model]):
+    """The manager for rows anyone may read (published events, opportunities,
+    notices, station partners): city-wide, so outside the station scope. Every
+    caller filters to what is public; grep for `public(` to review them."""
+    return model.objects.with_scopes_disabled()
+
+
 def stations_for(user) -> QuerySet[Station]:
     """The stations a user works at (every station for a superuser)."""
     if user.is_superuser:
@@ -69,16 +94,18 @@ def stations_for(user) -> QuerySet[Station]:
 def scope_for_user(user) -> Iterator[None]:
     """Open the scope a request by `user` runs in.
 
-    Superusers see every station. Staff see the stations they hold a role at.
-    Everyone else (anonymous visitors, residents) gets an empty station list:
-    station-owned rows are reached only through code that opens a narrower
-    scope on purpose (the public site's selectors).
+    Superusers see every station. Staff see the stations they hold a role at,
+    residents the stations where they have a profile (a person can be both).
+    Anonymous visitors get an empty station list. Public pages read published
+    rows of every station through `public()`. The admin filters by the staff
+    member's own stations again, whatever the scope.
     """
     if user is not None and user.is_authenticated and user.is_superuser:
         with scopes_disabled():
             yield
         return
-    with scope(station=list(user_station_ids(user))):
+    ids = sorted(set(user_station_ids(user)) | set(resident_station_ids(user)))
+    with scope(station=ids):
         yield
 
 

@@ -29,6 +29,15 @@ def english():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache; each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def station_a(db):
     return factories.StationFactory(slug="station-a", name_en="Station A", name_zh_hans="甲站")

@@ -65,14 +65,38 @@ def test_a_staff_member_is_scoped_to_their_stations_only(station_a, station_b, s
 
 
 @pytest.mark.django_db
-def test_anonymous_and_resident_users_see_no_station_rows(station_a):
+def test_anonymous_and_profileless_users_see_no_station_rows(station_a):
     from django.contrib.auth.models import AnonymousUser
 
     factories.ResidentFactory(station=station_a)
-    resident_user = factories.UserFactory()
-    for user in (AnonymousUser(), resident_user):
+    account_without_profile = factories.UserFactory()
+    for user in (AnonymousUser(), account_without_profile):
         with scope(), scope_for_user(user):
             assert Resident.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_resident_is_scoped_to_the_stations_of_their_profiles(station_a, station_b):
+    me = factories.ResidentFactory(station=station_a, user=factories.UserFactory())
+    factories.EventFactory(station=station_a, title_en="Minnan class")
+    factories.EventFactory(station=station_b, title_en="Tree planting")
+    with scope(), scope_for_user(me.user):
+        assert [e.title_en for e in Event.objects.all()] == ["Minnan class"]
+
+
+@pytest.mark.django_db
+def test_staff_who_are_also_residents_elsewhere_see_only_their_station_in_the_admin(
+    client, station_a, station_b, staff_a
+):
+    from residents.models import Resident as ResidentModel
+    from tests.helpers import admin_url
+
+    factories.ResidentFactory(station=station_b, user=staff_a, family_name="Myself")
+    factories.ResidentFactory(station=station_b, family_name="Neighbour")
+    ours = factories.ResidentFactory(station=station_a, family_name="Ours")
+    client.force_login(staff_a)
+    response = client.get(admin_url(ResidentModel, "changelist"))
+    assert [r.pk for r in response.context["cl"].result_list] == [ours.pk]
 
 
 @pytest.mark.django_db
