@@ -95,3 +95,47 @@ def consent_withdraw(*, consent: Consent, actor: User | None = None) -> Consent:
     consent.full_clean()
     consent.save(update_fields=["withdrawn_at"])
     return consent
+
+
+# What a new profile at another station copies from the person's latest one.
+_PROFILE_COPY = (
+    "family_name",
+    "given_name",
+    "chinese_name",
+    "nationality",
+    "languages",
+    "preferred_language",
+    "category",
+    "phone",
+    "email",
+    "address",
+    "arrival_date",
+)
+
+
+@transaction.atomic
+def resident_profile_for_station(*, user: User, station: Station) -> Resident:
+    """The resident profile of `user` at `station`, created when missing.
+
+    A person acts at another station (registers for its event, books there) with
+    a profile owned by that station, so each station sees only what was done
+    with it. The new profile copies the contact details of the person's latest
+    profile (never the identity document) and records the personal-information
+    consent the person gave by acting, with the current text's version.
+    Raises Resident.DoesNotExist when the person has no profile anywhere yet.
+    """
+    from .consent_texts import current
+
+    existing = Resident.objects.with_scopes_disabled().filter(user=user, station=station).first()
+    if existing is not None:
+        return existing
+    latest = (
+        Resident.objects.with_scopes_disabled().filter(user=user).order_by("-updated_at").first()
+    )
+    if latest is None:
+        raise Resident.DoesNotExist("This account has no resident profile yet.")
+    fields = {name: getattr(latest, name) for name in _PROFILE_COPY}
+    resident = resident_create(station=station, actor=user, user=user, **fields)
+    text = current(Consent.Purpose.PERSONAL_DATA)
+    consent_give(resident=resident, purpose=text.purpose, text_version=text.version, actor=user)
+    return resident
