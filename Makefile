@@ -31,6 +31,13 @@ test: setup
 messages: $(VENV)/.installed
 	$(PY) scripts/catalogues.py extract
 
+# Requests per second of the event pages beside a trivial view, served by
+# gunicorn on a database of 10,000 events (docs/benchmarks.md). BENCH_ARGS
+# passes options, e.g. BENCH_ARGS="--duration 5 --rebuild".
+.PHONY: bench
+bench: setup
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

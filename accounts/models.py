@@ -51,6 +51,9 @@ class User(AbstractUser):
         choices=settings.LANGUAGES,
         default=settings.LANGUAGE_CODE,
     )
+    # Set when the owner proved they read the address (the sign-up link).
+    # Accounts made by an administrator stay empty: their address is trusted.
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed"), null=True, blank=True)
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

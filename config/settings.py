@@ -154,7 +154,7 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
@@ -163,6 +163,8 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
+# The public address, for links in messages sent outside a web request.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # The cache holds rate-limit counters and nothing that cannot be lost. Shared
 # between processes: Redis when there is one, files under .local otherwise.

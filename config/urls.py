@@ -3,12 +3,15 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from stations.views import ping
+
 admin.site.site_header = _("International Community Service Stations")
 admin.site.site_title = _("Station admin")
 admin.site.index_title = _("Station administration")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("ping/", ping, name="ping"),
 ]
 
 urlpatterns += i18n_patterns(

@@ -7,6 +7,7 @@ the database that notices it (two bookings at the same moment).
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db.models import Model
@@ -16,12 +17,17 @@ from django.utils.translation import ngettext
 from stations.admin import ServiceAdminMixin, ServiceForm, StationFixedMixin
 from stations.adminbase import CatalogueAdmin, StationScopedAdmin, StationScopedTranslationAdmin
 
-from .models import Consultation, Counsellor, Topic
+from .models import Availability, Consultation, Counsellor, Topic
+from .selectors import counsellors_schedulable_by
 from .services import (
+    AVAILABILITY_FIELDS,
     EDITABLE_FIELDS,
+    availability_create,
+    availability_update,
     consultation_create,
     consultation_set_status,
     consultation_update,
+    may_schedule_for,
 )
 
 Status = Consultation.Status
@@ -138,3 +144,62 @@ class ConsultationAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin
     @admin.action(permissions=["change"], description=_("Cancel selected consultations"))
     def mark_cancelled(self, request, queryset):
         self._set_status(request, queryset, Status.CANCELLED)
+
+
+class AvailabilityForm(ServiceForm):
+    class Meta:
+        model = Availability
+        fields = ()  # the admin's `fields`; see ServiceForm
+
+    def save_through_service(self) -> Model:
+        data = {k: v for k, v in self.cleaned_data.items() if k in AVAILABILITY_FIELDS}
+        topics = self.cleaned_data.get("topics")
+        if self.instance._state.adding:
+            return availability_create(
+                station=self.cleaned_data["station"],
+                actor=self.request.user,
+                topics=topics,
+                **data,
+            )
+        return availability_update(
+            availability=self.instance, actor=self.request.user, topics=topics, **data
+        )
+
+
+@admin.register(Availability)
+class AvailabilityAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
+    """Windows in which counsellors take bookings; the public site cuts them
+    into slots. Someone whose role at the station is counsellor publishes and
+    changes windows of their own counsellor profile only."""
+
+    form = AvailabilityForm
+    list_display = ("starts_at", "ends_at", "counsellor", "slot_minutes", "channel_list", "station")
+    list_filter = ("station", "counsellor")
+    list_select_related = ("counsellor", "station")
+    date_hierarchy = "starts_at"
+    search_fields = ("counsellor__name",)
+    fields = ("station", "counsellor", "starts_at", "ends_at", "slot_minutes", "channels", "topics")
+    filter_horizontal = ("topics",)
+
+    def _allowed(self, request, action: str, obj=None) -> bool:
+        if not super()._allowed(request, action, obj):
+            return False
+        if obj is None or action == "view" or not obj.counsellor_id:
+            return True
+        return may_schedule_for(request.user, obj.counsellor)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "channels":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and db_field.name == "counsellor":
+            field.queryset = counsellors_schedulable_by(request.user, field.queryset)
+        return field
+
+    @admin.display(description=_("channels offered"))
+    def channel_list(self, obj: Availability) -> str:
+        labels = dict(Consultation.Channel.choices)
+        return ", ".join(str(labels.get(c, c)) for c in obj.channels)

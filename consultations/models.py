@@ -1,17 +1,21 @@
 """One-to-one consultations: topics, counsellors and the consultations themselves."""
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from residents.models import Resident
-from stations.fields import LanguagesField
+from stations.fields import ChoiceArrayField, LanguagesField
 from stations.languages import SPOKEN_LANGUAGES
 from stations.models import Station
 from stations.validation import check_period, check_same_station
@@ -194,3 +198,130 @@ class Consultation(models.Model):
     @property
     def duration_hours(self) -> float:
         return (self.ends_at - self.starts_at).total_seconds() / 3600
+
+
+def _default_channels() -> list[str]:
+    return [Consultation.Channel.AT_STATION]
+
+
+class Availability(models.Model):
+    """A window of time in which a counsellor takes bookings, cut into slots.
+
+    The window is cut from its start into slots of `slot_minutes`. When its
+    length is not a whole number of slots, the shorter piece left at the end is
+    not offered: a 100-minute window of 45-minute slots offers two slots. A
+    window holds at least one slot, and one counsellor's windows never overlap.
+    Without topics of its own a window offers every topic of the counsellor;
+    with topics, only those (each one of the counsellor's topics, checked by
+    consultations.services).
+    """
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="availabilities"
+    )
+    counsellor = models.ForeignKey(
+        Counsellor,
+        verbose_name=_("counsellor"),
+        on_delete=models.CASCADE,
+        related_name="availabilities",
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    slot_minutes = models.PositiveSmallIntegerField(
+        _("minutes per slot"),
+        default=45,
+        validators=[MinValueValidator(10), MaxValueValidator(240)],
+        help_text=_(
+            "e.g. 30, 45 or 60. A shorter piece left at the end of the window is not offered."
+        ),
+    )
+    channels = ChoiceArrayField(
+        models.CharField(max_length=10, choices=Consultation.Channel.choices),
+        verbose_name=_("channels offered"),
+        default=_default_channels,
+    )
+    topics = models.ManyToManyField(
+        Topic,
+        verbose_name=_("topics"),
+        blank=True,
+        related_name="availabilities",
+        help_text=_("Leave empty to offer every topic of the counsellor."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("availability")
+        verbose_name_plural = _("availability")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["station", "starts_at"], name="availability_station_start_idx"),
+            models.Index(fields=["ends_at"], name="availability_end_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="availability_ends_after_start",
+                violation_error_message=_("The end must be after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(slot_minutes__gt=0),
+                name="availability_slot_positive",
+                violation_error_message=_("A slot must last at least one minute."),
+            ),
+            models.CheckConstraint(
+                condition=Q(channels__len__gt=0),
+                name="availability_has_channel",
+                violation_error_message=_("Offer at least one channel."),
+            ),
+            # Overlapping windows would offer the same time twice.
+            ExclusionConstraint(
+                name="availability_no_counsellor_overlap",
+                expressions=[
+                    ("counsellor", RangeOperators.EQUAL),
+                    (TstzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                ],
+                violation_error_message=_(
+                    "This counsellor already has availability at this time."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.counsellor} · {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        super().clean()
+        check_period(self.starts_at, self.ends_at, end_field="ends_at")
+        check_same_station(self, "counsellor")
+        if self._state.adding and self.counsellor_id and not self.counsellor.is_active:
+            raise ValidationError({"counsellor": _("This counsellor is no longer active.")})
+        if (
+            self.starts_at
+            and self.ends_at
+            and self.slot_minutes
+            and self.ends_at - self.starts_at < timedelta(minutes=self.slot_minutes)
+        ):
+            raise ValidationError(
+                {"slot_minutes": _("The window is shorter than one slot.")},
+                code="window_too_short",
+            )
+
+    @property
+    def slot_length(self) -> timedelta:
+        return timedelta(minutes=self.slot_minutes)
+
+    def slot_starts(self) -> list[datetime]:
+        """The start of every whole slot in the window, in order."""
+        starts, start = [], self.starts_at
+        while start + self.slot_length <= self.ends_at:
+            starts.append(start)
+            start += self.slot_length
+        return starts
+
+    def is_slot_start(self, moment: datetime) -> bool:
+        """Whether a whole slot of this window starts at `moment`."""
+        if moment < self.starts_at or moment + self.slot_length > self.ends_at:
+            return False
+        return (moment - self.starts_at) % self.slot_length == timedelta(0)

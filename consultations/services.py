@@ -11,11 +11,21 @@ Invariants kept here (and nowhere else):
 - a consultation on a sensitive topic (health, psychological counselling) needs
   the resident's active separate consent to health and counselling information;
 - the status moves only from booked to completed, cancelled or no-show, and a
-  consultation is completed or missed only once it has started.
+  consultation is completed or missed only once it has started;
+- a counsellor's availability windows never overlap, offer only the
+  counsellor's topics, and someone whose role at the station is counsellor
+  publishes availability only for their own counsellor profile;
+- on the public site a resident books only a whole free slot of a published
+  window, with a channel that window offers, and cancels or moves only a
+  booked consultation that has not started; moving is atomic (when the new
+  time is taken, the booking keeps its old time).
+
+Messages to the resident and the counsellor are sent after commit, from here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -23,13 +33,18 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from residents.models import Consent
-from stations.models import Station
+from residents.models import Consent, Resident
+from residents.services import resident_profile_for_station
+from stations.models import Station, StationMembership
+from stations.notify import send_message
+from stations.tenancy import station_scope, user_station_roles
 
-from .models import Consultation
+from .models import Availability, Consultation, Counsellor, Topic
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+    from .selectors import Slot
 
 Status = Consultation.Status
 
@@ -48,6 +63,21 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
+def error_list(exc: ValidationError) -> list[ValidationError]:
+    """Every single error inside `exc`, whether it carries fields or not."""
+    if hasattr(exc, "error_dict"):
+        return [error for errors in exc.error_dict.values() for error in errors]
+    return exc.error_list
+
+
+def is_overlap(exc: ValidationError) -> bool:
+    """Whether `exc` says the counsellor is already booked at that time: found
+    by full_clean (the constraint's message, which has no code) or by the
+    database (code "overlap")."""
+    overlap = str(OVERLAP_MESSAGE)
+    return any(e.code == "overlap" or str(e.message) == overlap for e in error_list(exc))
+
+
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -64,14 +94,12 @@ def _check_sensitive_consent(consultation: Consultation) -> None:
         withdrawn_at__isnull=True,
     ).exists()
     if not consented:
+        message = _(
+            "This topic concerns sensitive personal information. Record the "
+            "resident's separate consent to health and counselling information first."
+        )
         raise ValidationError(
-            {
-                "topic": _(
-                    "This topic concerns sensitive personal information. Record the "
-                    "resident's separate consent to health and counselling information first."
-                )
-            },
-            code="sensitive_consent_missing",
+            {"topic": ValidationError(message, code="sensitive_consent_missing")}
         )
 
 
@@ -176,4 +204,254 @@ def consultation_set_status(
     locked.save(update_fields=["status", "updated_at"])
     consultation.status = locked.status
     consultation.updated_at = locked.updated_at
+    return locked
+
+
+# --- Availability -------------------------------------------------------------
+
+AVAILABILITY_FIELDS = frozenset({"counsellor", "starts_at", "ends_at", "slot_minutes", "channels"})
+AVAILABILITY_OVERLAP_CONSTRAINT = "availability_no_counsellor_overlap"
+
+
+def may_schedule_for(user: User | None, counsellor: Counsellor) -> bool:
+    """Whether `user` may publish availability for `counsellor`: the system
+    (None) and superusers always; a manager or staff member of the counsellor's
+    station; someone whose role there is counsellor only for their own profile."""
+    if user is None or user.is_superuser:
+        return True
+    role = user_station_roles(user).get(counsellor.station_id)
+    if role == StationMembership.Role.COUNSELLOR:
+        return counsellor.user_id is not None and counsellor.user_id == user.pk
+    return role is not None
+
+
+def _check_may_schedule(actor: User | None, counsellor: Counsellor | None) -> None:
+    if counsellor is not None and not may_schedule_for(actor, counsellor):
+        message = _("You may publish availability only for your own counsellor profile.")
+        raise ValidationError({"counsellor": ValidationError(message, code="not_own_profile")})
+
+
+def _check_window_topics(counsellor: Counsellor, topics: Iterable[Topic]) -> None:
+    handled = set(counsellor.topics.values_list("pk", flat=True))
+    foreign = [t for t in topics if t.pk not in handled]
+    if foreign:
+        message = _("%(counsellor)s does not handle: %(topics)s.") % {
+            "counsellor": counsellor,
+            "topics": ", ".join(str(t) for t in foreign),
+        }
+        raise ValidationError({"topics": ValidationError(message, code="topic_not_handled")})
+
+
+def _save_availability(availability: Availability, topics: Iterable[Topic] | None) -> Availability:
+    availability.full_clean()
+    topics = list(topics) if topics is not None else None
+    if topics is not None:
+        _check_window_topics(availability.counsellor, topics)
+    try:
+        with transaction.atomic():
+            availability.save()
+    except IntegrityError as exc:
+        if _violated_constraint(exc) == AVAILABILITY_OVERLAP_CONSTRAINT:
+            raise ValidationError(
+                _("This counsellor already has availability at this time."), code="overlap"
+            ) from exc
+        raise
+    if topics is not None:
+        availability.topics.set(topics)
+    return availability
+
+
+def _check_availability_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - AVAILABILITY_FIELDS
+    if unknown:
+        raise TypeError(f"Fields an availability service cannot set: {', '.join(sorted(unknown))}")
+
+
+@transaction.atomic
+def availability_create(
+    *,
+    station: Station,
+    actor: User | None,
+    topics: Iterable[Topic] | None = None,
+    **fields: Any,
+) -> Availability:
+    """Publish a window in which a counsellor takes bookings. `topics` empty
+    or None: every topic of the counsellor. Raises ValidationError."""
+    _check_availability_fields(fields)
+    availability = Availability(station=station, **fields)
+    _check_may_schedule(actor, availability.counsellor if availability.counsellor_id else None)
+    return _save_availability(availability, topics)
+
+
+@transaction.atomic
+def availability_update(
+    *,
+    availability: Availability,
+    actor: User | None,
+    topics: Iterable[Topic] | None = None,
+    **fields: Any,
+) -> Availability:
+    """Change a window; `topics` None leaves its topics as they are. Booked
+    consultations keep their time: they are rows of their own."""
+    _check_availability_fields(fields)
+    _check_may_schedule(actor, availability.counsellor)
+    for name, value in fields.items():
+        setattr(availability, name, value)
+    _check_may_schedule(actor, availability.counsellor)
+    return _save_availability(availability, topics)
+
+
+# --- Booking on the public site -------------------------------------------------
+
+
+def _check_channel(slot: Slot, channel: str) -> None:
+    if channel not in slot.availability.channels:
+        message = _("Choose one of the ways this counsellor offers.")
+        raise ValidationError({"channel": ValidationError(message, code="channel_not_offered")})
+
+
+def _check_language(slot: Slot, language: str) -> None:
+    if language and language not in slot.counsellor.languages:
+        message = _("Choose a language the counsellor speaks.")
+        raise ValidationError({"language": ValidationError(message, code="language_not_spoken")})
+
+
+def _resident_address(resident: Resident) -> str:
+    # the login e-mail is the address the person confirmed
+    if resident.user_id and resident.user.email:
+        return resident.user.email
+    return resident.email
+
+
+def _send_consultation_messages(consultation: Consultation, kind: str, **extra: Any) -> None:
+    """Tell the resident and, when the counsellor has a login account, the
+    counsellor: `kind` is booked, cancelled or rescheduled."""
+    context = {"consultation": consultation, "station": consultation.station, **extra}
+    resident = consultation.resident
+    address = _resident_address(resident)
+    if address:
+        send_message(
+            to=address,
+            template=f"consultations/{kind}",
+            context=context,
+            language=resident.preferred_language,
+        )
+    counsellor_account = consultation.counsellor.user if consultation.counsellor_id else None
+    if counsellor_account is not None and counsellor_account.email:
+        send_message(
+            to=counsellor_account.email,
+            template=f"consultations/counsellor_{kind}",
+            context=context,
+            language=counsellor_account.preferred_language,
+        )
+
+
+def _after_commit(consultation: Consultation, kind: str, **extra: Any) -> None:
+    transaction.on_commit(lambda: _send_consultation_messages(consultation, kind, **extra))
+
+
+NO_PROFILE_MESSAGE = _(
+    "Your account has no resident profile yet. Add your details on your page first, "
+    "then book again."
+)
+
+
+def _profile_for(user: User, station: Station) -> Resident:
+    try:
+        return resident_profile_for_station(user=user, station=station)
+    except Resident.DoesNotExist as exc:
+        raise ValidationError(NO_PROFILE_MESSAGE, code="no_profile") from exc
+
+
+@transaction.atomic
+def consultation_book(
+    *, slot: Slot, topic: Topic, user: User, channel: str, language: str = ""
+) -> Consultation:
+    """The person behind `user` books `slot` (from selectors.slot_get) on
+    `topic`, with their profile at the slot's station (made when missing).
+
+    The exclusion constraint decides a race for the same slot: the loser gets
+    the overlap ValidationError and nothing is saved, not even a new profile.
+    The resident and the counsellor are told by e-mail after commit.
+    """
+    _check_channel(slot, channel)
+    _check_language(slot, language)
+    # the request's scope was opened before a profile at this station may exist
+    with station_scope(slot.station):
+        resident = _profile_for(user, slot.station)
+        consultation = consultation_create(
+            station=slot.station,
+            actor=user,
+            resident=resident,
+            topic=topic,
+            counsellor=slot.counsellor,
+            channel=channel,
+            language=language,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+        )
+    _after_commit(consultation, "booked")
+    return consultation
+
+
+def _lock_future_booking(consultation: Consultation, *, started_message) -> Consultation:
+    locked = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("resident", "topic", "counsellor", "station")
+        .get(pk=consultation.pk)
+    )
+    if locked.status != Status.BOOKED:
+        raise ValidationError(
+            _("This consultation is “%(status)s”; only a booked consultation can be changed.")
+            % {"status": locked.get_status_display()},
+            code="not_booked",
+        )
+    if locked.starts_at <= timezone.now():
+        raise ValidationError(started_message, code="started")
+    return locked
+
+
+@transaction.atomic
+def consultation_cancel(*, consultation: Consultation, actor: User | None) -> Consultation:
+    """The resident cancels a booked consultation that has not started; the
+    slot opens again. `consultation` is updated in place."""
+    with station_scope(consultation.station_id):
+        locked = _lock_future_booking(
+            consultation,
+            started_message=_(
+                "This consultation has already started; it can no longer be cancelled."
+            ),
+        )
+        consultation_set_status(consultation=locked, status=Status.CANCELLED, actor=actor)
+    consultation.status = locked.status
+    _after_commit(locked, "cancelled")
+    return locked
+
+
+@transaction.atomic
+def consultation_reschedule(
+    *, consultation: Consultation, slot: Slot, channel: str, actor: User | None
+) -> Consultation:
+    """Move a booked consultation that has not started to another free slot of
+    the same counsellor. When the new time is taken the ValidationError leaves
+    the booking at its old time (the whole move is one transaction)."""
+    with station_scope(consultation.station_id):
+        locked = _lock_future_booking(
+            consultation,
+            started_message=_("This consultation has already started; it can no longer be moved."),
+        )
+        if slot.counsellor.pk != locked.counsellor_id:
+            raise ValidationError(
+                _("Choose another time with the same counsellor."), code="other_counsellor"
+            )
+        _check_channel(slot, channel)
+        previous_start = locked.starts_at
+        consultation_update(
+            consultation=locked,
+            actor=actor,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            channel=channel,
+        )
+    _after_commit(locked, "rescheduled", previous_start=previous_start)
     return locked

@@ -6,15 +6,27 @@ page or on the event page) confirms it or puts it on the waiting list, and the
 list actions check people in or cancel them, moving the waiting list up.
 Registrations are not edited in place: their status changes only by those
 actions.
+
+Each event also has a check-in desk (`admin/events/event/<id>/check-in/`) for
+the door: a field a QR scanner types the ticket's code into, and a name search
+with a check-in button per person. Both go through `registration_check_in`.
 """
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import Count, Q
 from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -29,9 +41,17 @@ from stations.adminbase import (
     adopt,
     form_values,
 )
+from stations.roles import role_allows
+from stations.tenancy import access_object, user_station_roles
 
 from .models import Event, EventCategory, Registration
-from .selectors import waitlist_position, with_places
+from .selectors import (
+    registration_by_token,
+    registration_list,
+    registration_search,
+    waitlist_position,
+    with_places,
+)
 from .services import (
     event_create,
     event_update,
@@ -63,6 +83,57 @@ def report_waitlisted(request, registration: Registration) -> None:
                 "position": waitlist_position(registration),
             },
         )
+
+
+def may_check_in(request, event: Event) -> bool:
+    """Checking someone in changes their registration: the person's role at
+    the event's station must allow changing registrations."""
+    user = request.user
+    if not (user.is_active and user.is_staff):
+        return False
+    return user.is_superuser or role_allows(
+        user_station_roles(user), Registration._meta.label_lower, "change", event.station_id
+    )
+
+
+def _clock(moment) -> str:
+    """HH:MM in the station's time zone, with the date when it is not today."""
+    local = timezone.localtime(moment)
+    if local.date() == timezone.localdate():
+        return date_format(local, "H:i")
+    return date_format(local, "Y-m-d H:i")
+
+
+def report_check_in(request, registration: Registration) -> None:
+    """Check `registration` in and tell the person at the desk what happened."""
+    name = registration.resident.display_name
+    asked_at = timezone.now()
+    try:
+        registration = registration_check_in(registration=registration, actor=request.user)
+    except ValidationError as exc:
+        messages.error(
+            request,
+            _("%(name)s is not checked in: %(reason)s")
+            % {"name": name, "reason": " ".join(exc.messages)},
+        )
+        return
+    # the service keeps the first time; an earlier time means a second scan
+    if registration.checked_in_at < asked_at:
+        messages.warning(
+            request,
+            _("%(name)s was already checked in at %(time)s.")
+            % {"name": name, "time": _clock(registration.checked_in_at)},
+        )
+    else:
+        messages.success(request, _("%(name)s is checked in.") % {"name": name})
+
+
+# a name search at the door shows this many people at most
+SEARCH_LIMIT = 50
+
+TOKEN_NOT_FOUND = _(
+    "No registration for this event has this code. Check that the ticket is for this event."
+)
 
 
 @admin.register(EventCategory)
@@ -176,9 +247,115 @@ class EventAdmin(StationScopedTranslationAdmin):
     def waitlisted(self, obj: Event) -> int:
         return obj.waitlist_count
 
+    def get_list_display(self, request):
+        columns = list(super().get_list_display(request))
+        user = request.user
+        if not (
+            user.is_superuser
+            or role_allows(user_station_roles(user), Registration._meta.label_lower, "change")
+        ):
+            return columns
+
+        # built per request: the link depends on the person's role at each row's station
+        @admin.display(description=_("check-in"))
+        def check_in_desk(obj: Event) -> str:
+            if not may_check_in(request, obj):
+                return "-"
+            return format_html('<a href="{}">{}</a>', self.check_in_url(obj), _("Check-in desk"))
+
+        return [*columns, check_in_desk]
+
     def get_readonly_fields(self, request, obj=None):
         # its registrations belong to this station
         return ["station"] if obj is not None else []
+
+    # --- the check-in desk ----------------------------------------------------------------
+
+    def get_urls(self):
+        opts = self.opts
+        desk = path(
+            "<path:object_id>/check-in/",
+            self.admin_site.admin_view(self.check_in_view),
+            name=f"{opts.app_label}_{opts.model_name}_check_in",
+        )
+        return [desk, *super().get_urls()]
+
+    def check_in_url(self, event: Event, query: str = "") -> str:
+        opts = self.opts
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_check_in",
+            args=[event.pk],
+            current_app=self.admin_site.name,
+        )
+        return f"{url}?{urlencode({'q': query})}" if query else url
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk and may_check_in(request, obj):
+            context["check_in_url"] = self.check_in_url(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def check_in_view(self, request, object_id):
+        """One event's desk at the door. Another station's event answers 404
+        like a missing one; a role that may not change registrations, 403."""
+        event = access_object(
+            self.get_queryset(request).annotate(
+                checked_in_count=Count(
+                    "registrations", filter=Q(registrations__checked_in_at__isnull=False)
+                )
+            ),
+            station_ids=self.station_ids(request),
+            pk=object_id,
+        )
+        if not may_check_in(request, event):
+            raise PermissionDenied
+        if request.method == "POST":
+            self._check_in_posted(request, event)
+            return redirect(self.check_in_url(event, request.POST.get("q", "").strip()))
+        query = request.GET.get("q", "").strip()
+        results = []
+        if query:
+            results = list(registration_search(event=event, query=query)[: SEARCH_LIMIT + 1])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Check-in desk"),
+            "subtitle": str(event),
+            "event": event,
+            "query": query,
+            "results": results[:SEARCH_LIMIT],
+            "more_results": len(results) > SEARCH_LIMIT,
+            "search_limit": SEARCH_LIMIT,
+            "change_url": reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                args=[event.pk],
+                current_app=self.admin_site.name,
+            ),
+        }
+        return TemplateResponse(request, "admin/events/event/check_in.html", context)
+
+    def _check_in_posted(self, request, event: Event) -> None:
+        if "registration" in request.POST:
+            # a button of the name search's results
+            try:
+                pk = int(request.POST["registration"])
+            except ValueError:
+                pk = None
+            registration = (
+                registration_list(event=event).filter(pk=pk).first() if pk is not None else None
+            )
+            if registration is None:
+                messages.error(request, _("This registration was not found for this event."))
+                return
+        else:
+            token = request.POST.get("token", "").strip()
+            if not token:
+                messages.error(request, _("Scan the code on the ticket, or type it."))
+                return
+            registration = registration_by_token(event=event, token=token)
+            if registration is None:
+                messages.error(request, TOKEN_NOT_FOUND)
+                return
+        report_check_in(request, registration)
 
     def get_inlines(self, request, obj):
         return [RegistrationInline, NewRegistrationInline] if obj is not None else []

@@ -11,21 +11,42 @@ these services can never wait on each other in a cycle.
 
 The `actor` is the person acting (a staff member, the resident, or None for
 the system); it is part of every signature so the audit trail can name who did it.
+
+People are told by e-mail, after the transaction commits: a resident who
+registers on the public site gets a confirmation (or their place on the
+waiting list) with the signed link to their ticket, and whoever moves up from
+the waiting list gets a message, whatever freed the place. `site_url` (the
+site's scheme and host, e.g. "https://portal.example.org") makes the links in
+those messages absolute; without it the setting SITE_URL is used, and without
+that the messages carry no links.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from residents.models import Resident
+from residents.services import resident_profile_for_station
 from stations.models import Station
+from stations.notify import Attachment, send_message
+from stations.tenancy import station_scope
 
+from . import calendar, tickets
 from .models import Event, Registration
+from .selectors import (
+    WINDOW_CLOSED,
+    WINDOW_NOT_OPEN,
+    registration_window,
+    waitlist_position,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -51,13 +72,17 @@ def _confirmed_count(event: Event) -> int:
 
 def _fill_from_waitlist(event: Event) -> list[Registration]:
     """Confirm waiting registrations, first come first served, while places are
-    free. The caller holds the lock on `event`. Nobody is promoted once the event
-    has ended."""
+    free. The caller holds the lock on `event`, and tells the people promoted
+    (`_tell_promoted`). Nobody is promoted once the event has ended."""
     if event.has_ended:
         return []
-    waiting = Registration.objects.filter(
-        event_id=event.pk, station_id=event.station_id, status=WAITLISTED
-    ).order_by("created_at", "pk")
+    waiting = (
+        Registration.objects.filter(
+            event_id=event.pk, station_id=event.station_id, status=WAITLISTED
+        )
+        .select_related("resident__user")
+        .order_by("created_at", "pk")
+    )
     if event.capacity is not None:
         free = event.capacity - _confirmed_count(event)
         if free <= 0:
@@ -65,11 +90,96 @@ def _fill_from_waitlist(event: Event) -> list[Registration]:
         waiting = waiting[:free]
     promoted = []
     for registration in waiting:
+        registration.event = event
         registration.status = CONFIRMED
         registration.full_clean()
         registration.save(update_fields=["status"])
         promoted.append(registration)
     return promoted
+
+
+def _tell_promoted(promoted: list[Registration], *, site_url: str = "") -> None:
+    """E-mail each person moved up from the waiting list, once the transaction
+    commits."""
+    for registration in promoted:
+        _send_after_commit(registration, template="events/promoted", site_url=site_url)
+
+
+def _site_url(site_url: str) -> str:
+    return (site_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
+
+
+def _send_after_commit(registration: Registration, *, template: str, site_url: str) -> None:
+    """Send `template` about `registration` to its resident once the current
+    transaction commits, in the resident's preferred language.
+
+    Everything the message shows is read now, inside the transaction and the
+    station's scope; the callback only renders and sends. A resident without
+    an e-mail address (a walk-in registered by staff) is not written to.
+    """
+    resident = registration.resident
+    address = resident.email or (resident.user.email if resident.user_id else "")
+    if not address:
+        return
+    language = resident.preferred_language
+    event = registration.event
+    station = event.station
+    event.category  # noqa: B018 - loaded now, for the calendar file rendered later
+    base = _site_url(site_url)
+    context = {
+        "resident_name": resident.display_name,
+        "event": event,
+        "station": station,
+        "confirmed": registration.status == CONFIRMED,
+        "position": waitlist_position(registration),
+        "online_url": event.online_url if registration.status == CONFIRMED else "",
+        "event_url": "",
+        "ticket_url": "",
+        "cancel_url": "",
+    }
+    attachments = []
+    if base:
+        with translation.override(language):
+            context["event_url"] = base + reverse("events:detail", args=[event.pk])
+            attachments.append(
+                Attachment(
+                    filename=f"event-{event.pk}.ics",
+                    content=calendar.calendar(
+                        [event],
+                        url_for=lambda _event: context["event_url"],
+                        uid_host=urlsplit(base).netloc,
+                    ),
+                    mimetype="text/calendar",
+                )
+            )
+        context["ticket_url"] = base + tickets.ticket_path(registration, language=language)
+        context["cancel_url"] = base + tickets.cancel_path(registration, language=language)
+    transaction.on_commit(
+        lambda: send_message(
+            to=address,
+            template=template,
+            context=context,
+            language=language,
+            attachments=attachments,
+        )
+    )
+
+
+def _check_window(event: Event) -> None:
+    """Refuse a resident's own registration outside the registration window."""
+    state = registration_window(event)
+    if state == WINDOW_NOT_OPEN:
+        opens = formats.date_format(
+            timezone.localtime(event.registration_opens_at), "DATETIME_FORMAT"
+        )
+        raise ValidationError(
+            _("Registration for this event opens on %(opens)s.") % {"opens": opens},
+            code="registration_not_open",
+        )
+    if state == WINDOW_CLOSED:
+        raise ValidationError(
+            _("Registration for this event has closed."), code="registration_closed"
+        )
 
 
 @transaction.atomic
@@ -88,9 +198,9 @@ def event_update(*, event: Event, actor: User | None, **fields: Any) -> Event:
     """Change the given fields of `event`; its station cannot change.
 
     When the change frees places (a larger capacity, or no limit any more), the
-    waiting list moves up in the same transaction. The registrations promoted
-    are returned in `event.promoted` (a list, empty when nobody moved up), so
-    the caller can tell those people.
+    waiting list moves up in the same transaction, and the people promoted are
+    told by e-mail once it commits. They are also returned in `event.promoted`
+    (a list, empty when nobody moved up).
     """
     if _FIXED_FIELDS & fields.keys():
         raise ValidationError({"station": _("An event's station cannot be changed.")})
@@ -100,6 +210,7 @@ def event_update(*, event: Event, actor: User | None, **fields: Any) -> Event:
     event.full_clean()
     event.save()
     event.promoted = _fill_from_waitlist(event)
+    _tell_promoted(event.promoted)
     return event
 
 
@@ -115,7 +226,11 @@ def registration_check(*, event: Event, resident: Resident) -> None:
 
 @transaction.atomic
 def registration_create(
-    *, event: Event, resident: Resident, actor: User | None = None
+    *,
+    event: Event,
+    resident: Resident,
+    actor: User | None = None,
+    enforce_window: bool = False,
 ) -> Registration:
     """Register `resident` for `event`: confirmed while places are free, on the
     waiting list once the confirmed registrations fill the capacity (None
@@ -125,8 +240,13 @@ def registration_create(
     of another station, and a resident who already holds an active (confirmed
     or waiting) registration. A resident whose registration was cancelled may
     register again: that makes a new registration, at the end of the queue.
+    With `enforce_window` (a resident registering themself) it is also refused
+    before the registration opens and after it closes; staff registering a
+    walk-in at the desk are not bound by the window.
     """
     event = _lock_event(event.pk)
+    if enforce_window:
+        _check_window(event)
     taken = _confirmed_count(event)
     registration = Registration(station_id=event.station_id, event=event, resident=resident)
     if event.capacity is not None and taken >= event.capacity:
@@ -139,13 +259,15 @@ def registration_create(
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, actor: User | None = None) -> Registration:
+def registration_cancel(
+    *, registration: Registration, actor: User | None = None, site_url: str = ""
+) -> Registration:
     """Cancel `registration` and return it as saved.
 
     When a confirmed place is freed, the first person on the waiting list (by
-    registration time) is confirmed in the same transaction. The promoted
-    registrations are returned in `registration.promoted` (a list, empty when
-    nobody moved up), so the caller can tell those people.
+    registration time) is confirmed in the same transaction and told by e-mail
+    once it commits. The promoted registrations are returned in
+    `registration.promoted` (a list, empty when nobody moved up).
 
     Cancelling a cancelled registration changes nothing. Refused for a
     registration already checked in and for an event that has ended: the
@@ -169,6 +291,7 @@ def registration_cancel(*, registration: Registration, actor: User | None = None
     registration.save(update_fields=["status", "cancelled_at"])
     if freed_a_place:
         registration.promoted = _fill_from_waitlist(event)
+        _tell_promoted(registration.promoted, site_url=site_url)
     return registration
 
 
@@ -177,12 +300,14 @@ def registration_delete(
     *, registration: Registration, actor: User | None = None
 ) -> list[Registration]:
     """Delete `registration` (a mistaken entry) and return the registrations the
-    freed place promoted from the waiting list."""
+    freed place promoted from the waiting list (told by e-mail on commit)."""
     event = _lock_event(registration.event_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     freed_a_place = registration.status == CONFIRMED
     registration.delete()
-    return _fill_from_waitlist(event) if freed_a_place else []
+    promoted = _fill_from_waitlist(event) if freed_a_place else []
+    _tell_promoted(promoted)
+    return promoted
 
 
 @transaction.atomic
@@ -207,3 +332,60 @@ def registration_check_in(*, registration: Registration, actor: User | None = No
         registration.full_clean()
         registration.save(update_fields=["checked_in_at"])
     return registration
+
+
+# --- the public site: a resident acting for themself ---------------------------
+
+
+def registration_create_public(*, event: Event, user: User, site_url: str = "") -> Registration:
+    """`user` registers themself for `event` on the public site, in one step.
+
+    Uses the person's profile at the event's station, creating it from their
+    latest one when missing (see `resident_profile_for_station`), then
+    `registration_create` inside the registration window. The person gets a
+    confirmation e-mail (or their place on the waiting list) with the signed
+    link to their ticket. The returned registration carries `position` on the
+    waiting list (None when confirmed).
+
+    Runs in the event station's scope: a person registering at a station for
+    the first time has no profile there yet, so the request's scope does not
+    cover it. Raises Resident.DoesNotExist for an account without any resident
+    profile and ValidationError for a refusal; either way nothing is written.
+    """
+    with station_scope(event.station_id):
+        return _registration_create_public(event=event, user=user, site_url=site_url)
+
+
+@transaction.atomic
+def _registration_create_public(*, event: Event, user: User, site_url: str) -> Registration:
+    resident = resident_profile_for_station(user=user, station=event.station)
+    # Under the event's lock, so the answer cannot change before registering;
+    # the constraint behind registration_create stays the rule, this only
+    # words the refusal for the person themself.
+    _lock_event(event.pk)
+    if (
+        Registration.objects.filter(event_id=event.pk, station_id=event.station_id)
+        .filter(resident=resident)
+        .exclude(status=CANCELLED)
+        .exists()
+    ):
+        raise ValidationError(
+            _("You are already registered for this event."), code="already_registered"
+        )
+    registration = registration_create(
+        event=event, resident=resident, actor=user, enforce_window=True
+    )
+    registration.position = waitlist_position(registration)
+    _send_after_commit(registration, template="events/registration", site_url=site_url)
+    return registration
+
+
+def registration_cancel_public(
+    *, registration: Registration, site_url: str = ""
+) -> Registration:
+    """The holder of a registration's signed link cancels it (see
+    events.tickets): `registration_cancel`, in the registration's station
+    scope, since the person need not be logged in."""
+    with station_scope(registration.station_id):
+        actor = registration.resident.user if registration.resident.user_id else None
+        return registration_cancel(registration=registration, actor=actor, site_url=site_url)

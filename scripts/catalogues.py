@@ -91,6 +91,7 @@ def translate(path: str) -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
             entry.previous_msgid = None
+            entry.previous_msgid_plural = None
             entry.previous_msgctxt = None
             applied += 1
         po.save()

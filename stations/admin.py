@@ -1,4 +1,5 @@
-"""Staff admin of the region tree, stations, staff roles, officials and partners.
+"""Staff admin of the region tree, stations, staff roles, officials, partners,
+and the notices and guide pages stations publish.
 
 Also the two helpers the domain admins share for writing through services
 (`ServiceForm`, `ServiceAdminMixin`) and `StationFixedMixin`.
@@ -18,9 +19,10 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db.models import Model
+from django.db.models import Model, Q
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
@@ -33,7 +35,15 @@ from .adminbase import (
     StationScopedAdmin,
     StationScopedTranslationAdmin,
 )
-from .models import Partner, Region, RegionMembership, Station, StationMembership
+from .models import (
+    GuidePage,
+    Notice,
+    Partner,
+    Region,
+    RegionMembership,
+    Station,
+    StationMembership,
+)
 from .services import (
     membership_create,
     membership_delete,
@@ -384,3 +394,71 @@ class PartnerAdmin(StationFixedMixin, StationScopedTranslationAdmin):
     date_hierarchy = "agreement_date"
     search_fields = ("name_zh_hans", "name_en", "contact_name")
     list_select_related = ("station",)
+
+
+class PublishedNowFilter(admin.SimpleListFilter):
+    """Notices on the site now, and the rest (drafts and scheduled ones)."""
+
+    title = _("on the site")
+    parameter_name = "live"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "yes":
+            return queryset.filter(published_at__lte=now)
+        if self.value() == "no":
+            return queryset.filter(Q(published_at__isnull=True) | Q(published_at__gt=now))
+        return queryset
+
+
+@admin.register(Notice)
+class NoticeAdmin(StationFixedMixin, StationScopedTranslationAdmin):
+    """Bilingual notices, Chinese and English side by side. A notice without a
+    publication time is a draft; one with a future time appears then."""
+
+    list_display = ("title", "kind", "published_at", "is_pinned", "station")
+    list_filter = ("kind", PublishedNowFilter, "is_pinned", "station")
+    date_hierarchy = "published_at"
+    search_fields = ("title_zh_hans", "title_en", "body_zh_hans", "body_en")
+    list_select_related = ("station",)
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("station", "kind"),
+                    ("title_zh_hans", "title_en"),
+                    ("body_zh_hans", "body_en"),
+                    ("published_at", "is_pinned"),
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(GuidePage)
+class GuidePageAdmin(StationFixedMixin, StationScopedTranslationAdmin):
+    """Pages of a station's bilingual handbook, Chinese and English side by side."""
+
+    list_display = ("title", "topic", "is_published", "updated_at", "station")
+    list_filter = ("topic", "is_published", "station")
+    search_fields = ("title_zh_hans", "title_en", "body_zh_hans", "body_en", "slug")
+    list_select_related = ("station",)
+    prepopulated_fields = {"slug": ("title_en",)}
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("station", "topic"),
+                    ("title_zh_hans", "title_en"),
+                    "slug",
+                    ("body_zh_hans", "body_en"),
+                    "is_published",
+                ]
+            },
+        ),
+    ]

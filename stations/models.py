@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
@@ -259,3 +260,107 @@ class Partner(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Notice(models.Model):
+    """A bilingual notice a station publishes: a policy update, health and
+    vaccination information, news about an event.
+
+    `published_at` empty is a draft; a time in the future schedules it: the
+    site shows a notice only once that time has passed. The body is plain text
+    (shown with its line breaks), so no markup written in the admin reaches
+    the public pages.
+    """
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", _("Policy update")
+        HEALTH = "health", _("Health and vaccination")
+        EVENT = "event", _("Event notice")
+        OTHER = "other", _("Other")
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="notices"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), help_text=_("Plain text; blank lines start a paragraph."))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    published_at = models.DateTimeField(
+        _("published"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Leave empty to keep a draft. The notice appears on the site from this time on."
+        ),
+    )
+    is_pinned = models.BooleanField(
+        _("pinned"), default=False, help_text=_("Shown first on the station's page.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["station", "published_at"], name="notice_station_published_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class GuidePage(models.Model):
+    """A page of a station's bilingual handbook for foreign residents (housing,
+    medical care, visas and permits, schools, daily life, work).
+
+    The body is plain text, shown with its line breaks; only pages marked
+    published appear on the site.
+    """
+
+    class Topic(models.TextChoices):
+        HOUSING = "housing", _("Housing")
+        MEDICAL = "medical", _("Medical care")
+        VISAS = "visas", _("Visas and permits")
+        SCHOOLS = "schools", _("Schools")
+        DAILY_LIFE = "daily_life", _("Daily life")
+        WORK = "work", _("Work")
+        OTHER = "other", _("Other")
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.CASCADE, related_name="guides"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=80,
+        help_text=_("The last part of the page's address, e.g. seeing-a-doctor."),
+    )
+    body = models.TextField(_("text"), help_text=_("Plain text; blank lines start a paragraph."))
+    topic = models.CharField(_("topic"), max_length=12, choices=Topic.choices)
+    is_published = models.BooleanField(_("published"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("guide page")
+        verbose_name_plural = _("guide pages")
+        ordering = ["station", "topic", "slug"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "slug"],
+                name="guide_unique_slug_per_station",
+                violation_error_message=_("This station already has a guide page at this address."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

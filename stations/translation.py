@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Partner, Region, Station
+from .models import GuidePage, Notice, Partner, Region, Station
 
 
 @register(Region)
@@ -19,3 +19,15 @@ class StationTranslation(TranslationOptions):
 class PartnerTranslation(TranslationOptions):
     fields = ("name", "description")
     required_languages = {"default": ("name",)}
+
+
+@register(Notice)
+class NoticeTranslation(TranslationOptions):
+    fields = ("title", "body")
+    required_languages = ("zh-hans", "en")
+
+
+@register(GuidePage)
+class GuidePageTranslation(TranslationOptions):
+    fields = ("title", "body")
+    required_languages = ("zh-hans", "en")

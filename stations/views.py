@@ -1,6 +1,34 @@
+"""The public station pages: the directory, a page per station, and the
+notices and guide pages stations publish.
+
+Each page runs a fixed number of queries whatever the number of rows: lists
+load their station with the rows, and the station page reads each kind of
+row once.
+"""
+
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import render
 
-from .selectors import station_list_public, stations_by_district
+from events.selectors import event_list_public
+
+from .forms import GuideFilterForm, NoticeFilterForm
+from .selectors import (
+    guide_get_public,
+    guide_list_public,
+    guides_by_topic,
+    notice_get_public,
+    notice_list_public,
+    opportunity_list_public,
+    partner_list_public,
+    station_get_public,
+    station_list_public,
+    stations_by_district,
+)
+
+NOTICES_PER_PAGE = 20
+EVENTS_ON_STATION_PAGE = 6
+NOTICES_ON_STATION_PAGE = 5
 
 
 def home(request):
@@ -22,3 +50,66 @@ def home(request):
         "stations/home.html",
         {"districts": districts, "station_count": len(stations)},
     )
+
+
+def station_detail(request, slug: str):
+    """A station's page: how to reach it, its partners, its upcoming events,
+    volunteer opportunities, latest notices and guide pages."""
+    station = station_get_public(slug=slug)
+    context = {
+        "station": station,
+        "partners": list(partner_list_public(station=station)),
+        "events": list(event_list_public(station=station)[:EVENTS_ON_STATION_PAGE]),
+        "opportunities": list(opportunity_list_public(station=station)),
+        "notices": list(
+            notice_list_public(station=station, pinned_first=True)[:NOTICES_ON_STATION_PAGE]
+        ),
+        "guide_groups": guides_by_topic(guide_list_public(station=station)),
+    }
+    return render(request, "stations/station_detail.html", context)
+
+
+def _filtered(request, form_class):
+    """(form, filters, status) of a list page's GET filters: a field with an
+    error filters nothing, and the page answers 400 with the error shown."""
+    form = form_class(request.GET or None)
+    if not form.is_bound:
+        return form, {}, 200
+    valid = form.is_valid()
+    return form, form.cleaned_data, 200 if valid else 400
+
+
+def notice_list(request):
+    """Notices of every station, newest first, by station and kind; paginated."""
+    form, filters, status = _filtered(request, NoticeFilterForm)
+    notices = notice_list_public(station=filters.get("station"), kind=filters.get("kind"))
+    page = Paginator(notices, NOTICES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "stations/notice_list.html", {"form": form, "page": page}, status=status)
+
+
+def notice_detail(request, pk: int):
+    return render(request, "stations/notice_detail.html", {"notice": notice_get_public(pk=pk)})
+
+
+def guide_list(request):
+    """The city-wide handbook: every station's published guide pages by topic."""
+    form, filters, status = _filtered(request, GuideFilterForm)
+    guides = guide_list_public(station=filters.get("station"), topic=filters.get("topic"))
+    return render(
+        request,
+        "stations/guide_list.html",
+        {"form": form, "groups": guides_by_topic(guides)},
+        status=status,
+    )
+
+
+def guide_detail(request, station: str, slug: str):
+    guide = guide_get_public(station_slug=station, slug=slug)
+    return render(request, "stations/guide_detail.html", {"guide": guide})
+
+
+def ping(request):
+    """Liveness: answers "ok" without touching the database. Outside the
+    language prefix; also the benchmark's baseline of a trivial Django view
+    (scripts/bench.py)."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

@@ -5,6 +5,16 @@ from django_scopes import scopes_disabled
 from tests import factories
 
 
+def pytest_configure(config):
+    """Each test process gets its own cache: rate-limit counters of one run
+    must not be seen, or cleared, by another run on the same machine."""
+    from django.conf import settings
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+
+
 @pytest.fixture(autouse=True)
 def _scopes_disabled_by_default():
     """Tests build data freely; the code under test opens its own scopes (the

@@ -8,10 +8,18 @@ import factory
 from django.utils import timezone
 
 from accounts.models import User
-from consultations.models import Consultation, Counsellor, Topic
+from consultations.models import Availability, Consultation, Counsellor, Topic
 from events.models import Event, EventCategory, Registration
 from residents.models import Consent, Resident
-from stations.models import Partner, Region, RegionMembership, Station, StationMembership
+from stations.models import (
+    GuidePage,
+    Notice,
+    Partner,
+    Region,
+    RegionMembership,
+    Station,
+    StationMembership,
+)
 from volunteers.models import HoursEntry, Opportunity, Shift, Signup
 
 PASSWORD = "correct horse battery staple"
@@ -116,6 +124,40 @@ class PartnerFactory(factory.django.DjangoModelFactory):
     kind = Partner.Kind.HOSPITAL
 
 
+class NoticeFactory(factory.django.DjangoModelFactory):
+    """A published notice (set `published_at=None` for a draft)."""
+
+    class Meta:
+        model = Notice
+
+    station = factory.SubFactory(StationFactory)
+    title_zh_hans = factory.Sequence(lambda n: f"疫苗接种通知{n}")
+    title_en = factory.Sequence(lambda n: f"Vaccination notice {n}")
+    body_zh_hans = "社区卫生服务中心周六上午提供流感疫苗接种。\n\n请携带护照。"
+    body_en = (
+        "The community health centre gives flu vaccinations on Saturday morning."
+        "\n\nPlease bring your passport."
+    )
+    kind = Notice.Kind.HEALTH
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+
+class GuidePageFactory(factory.django.DjangoModelFactory):
+    """A published guide page."""
+
+    class Meta:
+        model = GuidePage
+
+    station = factory.SubFactory(StationFactory)
+    title_zh_hans = factory.Sequence(lambda n: f"如何看病{n}")
+    title_en = factory.Sequence(lambda n: f"Seeing a doctor {n}")
+    slug = factory.Sequence(lambda n: f"seeing-a-doctor-{n}")
+    body_zh_hans = "带上护照，到医院挂号。"
+    body_en = "Bring your passport and register at the hospital's front desk."
+    topic = GuidePage.Topic.MEDICAL
+    is_published = True
+
+
 class ResidentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resident
@@ -209,6 +251,26 @@ class ConsultationFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: _future(2))
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
     language = "en"
+
+
+class AvailabilityFactory(factory.django.DjangoModelFactory):
+    """Three one-hour slots, two days ahead, at the station or by phone."""
+
+    class Meta:
+        model = Availability
+        skip_postgeneration_save = True
+
+    counsellor = factory.SubFactory(CounsellorFactory)
+    station = factory.SelfAttribute("counsellor.station")
+    starts_at = factory.LazyFunction(lambda: _future(2).replace(minute=0, second=0))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=3))
+    slot_minutes = 60
+    channels = factory.LazyFunction(lambda: ["station", "phone"])
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
 
 
 class OpportunityFactory(factory.django.DjangoModelFactory):

@@ -1,16 +1,24 @@
 """Helpers the test modules share: admin addresses, logging in with a role,
-reading what a response showed, and registering people for an event."""
+reading what a response showed, registering people for an event, and running
+work in parallel threads against the real database."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 from django.contrib.messages import get_messages
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_scopes import scope
 
+from events import services as event_services
+from events.models import Registration
 from events.services import registration_create
 from tests import factories
 
@@ -86,6 +94,97 @@ def register(event, n: int = 1, **resident_fields) -> list:
         )
         for _ in range(n)
     ]
+
+
+def registration_counts(event) -> dict[str, int]:
+    """{status: number of registrations} of `event`, every status present."""
+    statuses = list(Registration.objects.filter(event=event).values_list("status", flat=True))
+    return {status: statuses.count(status) for status in Registration.Status.values}
+
+
+class Gauge:
+    """How many threads are inside a stretch of code now, and at most."""
+
+    def __init__(self):
+        self.now = 0
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def inside(self) -> Iterator[None]:
+        with self._lock:
+            self.now += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.now -= 1
+
+
+def hold_between_count_and_insert(monkeypatch, seconds: float) -> Gauge:
+    """Make every registration wait `seconds` after counting the confirmed
+    places and before saving, so parallel registrations are all inside that gap
+    together unless something serialises them. Returns a gauge of the threads
+    inside the gap: with the event row locked its peak is 1."""
+    count = event_services._confirmed_count
+    gap = Gauge()
+
+    def counted_then_paused(event):
+        taken = count(event)
+        with gap.inside():
+            time.sleep(seconds)
+        return taken
+
+    monkeypatch.setattr(event_services, "_confirmed_count", counted_then_paused)
+    return gap
+
+
+def run_in_rounds(
+    tasks: list[Callable[[], object]], *, workers: int, station_ids: Iterable[int]
+) -> list[object]:
+    """Run `tasks` (callables without arguments) on `workers` threads, each
+    with its own database connection and a scope on `station_ids` (a thread
+    starts outside any scope, like a request before the middleware).
+
+    Task i runs on thread i % workers in round i // workers. At the start of
+    every round all the threads wait for one another at a barrier, so a round
+    starts once every task of the round before has finished, and the tasks of
+    one round start at the same moment. `workers` bounds the connections open
+    at once (PostgreSQL's max_connections is shared with other test runs).
+
+    Returns, in the order of `tasks`, what each task returned or raised.
+    """
+    threads_needed = min(workers, len(tasks))
+    rounds = [tasks[i : i + workers] for i in range(0, len(tasks), workers)]
+    start = threading.Barrier(threads_needed, timeout=60)
+    outcomes: list[object] = [None] * len(tasks)
+
+    def worker(w: int) -> None:
+        try:
+            with scope(station=list(station_ids)):
+                for r, batch in enumerate(rounds):
+                    start.wait()
+                    if w >= len(batch):
+                        continue
+                    try:
+                        outcomes[r * workers + w] = batch[w]()
+                    except Exception as exc:  # noqa: BLE001 - the test reports it
+                        outcomes[r * workers + w] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(threads_needed)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a thread is still running"
+    return outcomes
+
+
+def failures(outcomes: list[object]) -> list[BaseException]:
+    return [o for o in outcomes if isinstance(o, BaseException)]
 
 
 class _FormFields(HTMLParser):

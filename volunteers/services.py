@@ -7,28 +7,38 @@ Invariants kept here:
 - sign-ups open until the shift starts, and a volunteer holds at most one
   active sign-up per shift;
 - hours are logged as pending and reviewed once, approved or rejected, by
-  someone other than the volunteer.
+  someone other than the volunteer;
+- one day holds at most 24 hours of one volunteer profile: the day's pending
+  and approved entries together (rejected ones do not count). The count is per
+  profile, so per station: a station never learns what a person logged at
+  another station. The volunteer's row is locked while counting, so two
+  entries logged at once cannot both slip under the limit.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from residents.models import Resident
+from residents.services import resident_profile_for_station
 from stations.models import Station
+from stations.tenancy import station_scope
 
-from .models import HoursEntry, Shift, Signup
+from .models import HoursEntry, Opportunity, Shift, Signup
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 HOURS_FIELDS = frozenset({"date", "hours", "opportunity", "shift", "description"})
+HOURS_IN_A_DAY = Decimal("24")
 
 
 @transaction.atomic
@@ -38,14 +48,21 @@ def signup_create(*, shift: Shift, volunteer: Resident, actor: User | None = Non
     locked = Shift.objects.select_for_update().get(pk=shift.pk)
     if locked.starts_at <= timezone.now():
         raise ValidationError(
-            {"shift": _("This shift has already started; sign-ups are closed.")},
-            code="shift_started",
+            {
+                "shift": ValidationError(
+                    _("This shift has already started; sign-ups are closed."),
+                    code="shift_started",
+                )
+            }
         )
     active = Signup.objects.filter(shift=locked, status=Signup.Status.ACTIVE)
     if active.filter(volunteer=volunteer).exists():
         raise ValidationError(
-            {"volunteer": _("This volunteer has already signed up for this shift.")},
-            code="duplicate",
+            {
+                "volunteer": ValidationError(
+                    _("This volunteer has already signed up for this shift."), code="duplicate"
+                )
+            }
         )
     if active.count() >= locked.capacity:
         message = ngettext(
@@ -53,7 +70,7 @@ def signup_create(*, shift: Shift, volunteer: Resident, actor: User | None = Non
             "This shift is full: all %(capacity)d places are taken.",
             locked.capacity,
         ) % {"capacity": locked.capacity}
-        raise ValidationError({"shift": message}, code="full")
+        raise ValidationError({"shift": ValidationError(message, code="full")})
     signup = Signup(station_id=locked.station_id, shift=locked, volunteer=volunteer)
     signup.full_clean()
     signup.save()
@@ -85,6 +102,35 @@ def _check_hours_fields(fields: dict[str, Any]) -> None:
         raise TypeError(f"Fields an hours service cannot set: {', '.join(sorted(unknown))}")
 
 
+def _hours_text(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _check_day_total(entry: HoursEntry) -> None:
+    """The day's pending and approved hours of the volunteer, this entry
+    included, stay within 24. Call with the volunteer's row locked."""
+    if entry.date is None or entry.hours is None:
+        return
+    others = HoursEntry.objects.filter(volunteer_id=entry.volunteer_id, date=entry.date).exclude(
+        status=HoursEntry.Status.REJECTED
+    )
+    if entry.pk is not None:
+        others = others.exclude(pk=entry.pk)
+    logged = others.aggregate(total=Sum("hours"))["total"] or Decimal("0")
+    if logged + entry.hours > HOURS_IN_A_DAY:
+        left = max(HOURS_IN_A_DAY - logged, Decimal("0"))
+        message = _(
+            "%(logged)s hours are already logged for this day, and a day has 24: "
+            "at most %(left)s more can be logged."
+        ) % {"logged": _hours_text(logged), "left": _hours_text(left)}
+        raise ValidationError({"hours": ValidationError(message, code="day_over_24")})
+
+
+def _lock_volunteer(volunteer_id: int) -> None:
+    Resident.objects.select_for_update().filter(pk=volunteer_id).values_list("pk").first()
+
+
 @transaction.atomic
 def hours_entry_create(
     *, station: Station, volunteer: Resident, actor: User | None, **fields: Any
@@ -95,6 +141,8 @@ def hours_entry_create(
         station=station, volunteer=volunteer, status=HoursEntry.Status.PENDING, **fields
     )
     entry.full_clean()
+    _lock_volunteer(entry.volunteer_id)
+    _check_day_total(entry)
     entry.save()
     return entry
 
@@ -114,6 +162,8 @@ def hours_entry_update(*, entry: HoursEntry, actor: User | None, **fields: Any) 
     for name, value in fields.items():
         setattr(entry, name, value)
     entry.full_clean()
+    _lock_volunteer(entry.volunteer_id)
+    _check_day_total(entry)
     entry.save()
     return entry
 
@@ -149,3 +199,52 @@ def hours_entry_review(*, entry: HoursEntry, approve: bool, actor: User) -> Hour
     entry.reviewed_by = locked.reviewed_by
     entry.reviewed_at = locked.reviewed_at
     return locked
+
+
+# --- The public site: a person acting for themselves --------------------------------
+
+NO_PROFILE_MESSAGE = _(
+    "Your account has no resident profile yet. Add your details on your page first, "
+    "then try again."
+)
+
+
+def _profile_for(user: User, station: Station) -> Resident:
+    try:
+        return resident_profile_for_station(user=user, station=station)
+    except Resident.DoesNotExist as exc:
+        raise ValidationError(NO_PROFILE_MESSAGE, code="no_profile") from exc
+
+
+@transaction.atomic
+def signup_create_own(*, shift: Shift, user: User) -> Signup:
+    """The person behind `user` signs up for `shift` with their profile at the
+    shift's station (made when missing). A refusal (full, started, twice)
+    leaves nothing behind, not even a new profile."""
+    # the request's scope was opened before a profile at this station may exist
+    with station_scope(shift.station_id):
+        volunteer = _profile_for(user, shift.station)
+        return signup_create(shift=shift, volunteer=volunteer, actor=None)
+
+
+@transaction.atomic
+def signup_withdraw_own(*, signup: Signup, user: User) -> Signup:
+    """The person withdraws their own sign-up (found by
+    selectors.signup_get_for_user); the place opens again."""
+    with station_scope(signup.station_id):
+        return signup_withdraw(signup=signup, actor=user)
+
+
+@transaction.atomic
+def hours_entry_create_own(*, user: User, opportunity: Opportunity, **fields: Any) -> HoursEntry:
+    """The person logs hours they gave for `opportunity`, with their profile at
+    its station; they wait for review. Refused as a whole on bad input."""
+    with station_scope(opportunity.station_id):
+        volunteer = _profile_for(user, opportunity.station)
+        return hours_entry_create(
+            station=opportunity.station,
+            volunteer=volunteer,
+            actor=user,
+            opportunity=opportunity,
+            **fields,
+        )

@@ -69,3 +69,45 @@ def browser_page(chromium):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# A phone held upright: the narrowest screen the site promises to fit.
+PHONE = {"width": 360, "height": 780}
+
+
+@pytest.fixture
+def phone_page(chromium):
+    """A fresh profile on a 360 px wide phone, able to receive downloads."""
+    context = chromium.new_context(
+        locale="en-US",
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def log_in(page, live_server, user) -> None:
+    """Give the browser a session of `user`, as if they had logged in through the
+    form: pages behind a login are then one request away."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": live_server.url}]
+    )
+
+
+def sideways_overflow(page) -> int:
+    """How many CSS pixels the page is wider than the screen (0 when it fits)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )

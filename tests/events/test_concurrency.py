@@ -5,19 +5,23 @@ A pause is injected between counting the confirmed places and saving the new
 registration, so every thread is inside that gap together. With the event row
 locked they still pass through it one at a time; the negative control removes
 the lock and shows the same load overbooks the event, so the first test cannot
-pass by luck."""
+pass by luck. (tests/events/test_concurrency_public.py runs the same proof at
+the size the public site must bear.)"""
 
-import threading
-import time
+from functools import partial
 
 import pytest
-from django.db import connections
-from django_scopes import scope
 
 from events import services
-from events.models import Event, Registration
+from events.models import Event
 from events.services import registration_create
 from tests import factories
+from tests.helpers import (
+    failures,
+    hold_between_count_and_insert,
+    registration_counts,
+    run_in_rounds,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,41 +30,9 @@ CAPACITY = 5
 PAUSE = 0.2
 
 
-@pytest.fixture
-def slow_count(monkeypatch):
-    """Hold every registration between its count and its insert."""
-    count = services._confirmed_count
-
-    def counted_then_paused(event):
-        taken = count(event)
-        time.sleep(PAUSE)
-        return taken
-
-    monkeypatch.setattr(services, "_confirmed_count", counted_then_paused)
-
-
 def register_all_at_once(event, residents) -> list[BaseException]:
-    barrier = threading.Barrier(len(residents))
-    errors: list[BaseException] = []
-
-    def worker(resident):
-        try:
-            # a thread starts outside any scope, like a request before the middleware
-            with scope(station=[event.station_id]):
-                barrier.wait(timeout=30)
-                registration_create(event=event, resident=resident)
-        except BaseException as exc:  # reported by the test
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(r,)) for r in residents]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(t.is_alive() for t in threads)
-    return errors
+    tasks = [partial(registration_create, event=event, resident=r) for r in residents]
+    return failures(run_in_rounds(tasks, workers=len(tasks), station_ids=[event.station_id]))
 
 
 @pytest.fixture
@@ -70,24 +42,21 @@ def crowd():
     return event, residents
 
 
-def counts(event) -> dict[str, int]:
-    statuses = Registration.objects.filter(event=event).values_list("status", flat=True)
-    return {s: list(statuses).count(s) for s in Registration.Status.values}
-
-
-def test_exactly_capacity_are_confirmed_when_everyone_registers_at_once(crowd, slow_count):
+def test_exactly_capacity_are_confirmed_when_everyone_registers_at_once(crowd, monkeypatch):
+    hold_between_count_and_insert(monkeypatch, PAUSE)
     event, residents = crowd
     assert register_all_at_once(event, residents) == []
-    assert counts(event) == {
+    assert registration_counts(event) == {
         "confirmed": CAPACITY,
         "waitlisted": THREADS - CAPACITY,
         "cancelled": 0,
     }
 
 
-def test_the_event_is_overbooked_when_the_lock_is_removed(crowd, slow_count, monkeypatch):
+def test_the_event_is_overbooked_when_the_lock_is_removed(crowd, monkeypatch):
     """Negative control: the same load without `select_for_update`."""
+    hold_between_count_and_insert(monkeypatch, PAUSE)
     monkeypatch.setattr(services, "_lock_event", lambda pk: Event.objects.get(pk=pk))
     event, residents = crowd
     assert register_all_at_once(event, residents) == []
-    assert counts(event)["confirmed"] > CAPACITY
+    assert registration_counts(event)["confirmed"] > CAPACITY
