@@ -10,8 +10,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -24,13 +35,31 @@ CONFIRMED = Registration.Status.CONFIRMED
 WAITLISTED = Registration.Status.WAITLISTED
 
 
+def _registration_count(status: str):
+    # Correlated to the outer event, whose scope already decided which events
+    # are seen; an event's registrations share its station. The public site
+    # runs in an empty scope, so the inner query must not apply one again.
+    counted = (
+        Registration.objects.with_scopes_disabled()
+        .filter(event=OuterRef("pk"), status=status)
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
 def with_places(qs: QuerySet[Event]) -> QuerySet[Event]:
     """Annotate `places_taken` (confirmed registrations), `waitlist_count` and
     `places_left` (None for no limit; never below zero, even when the capacity
     was lowered under the number already confirmed)."""
+    # Correlated subqueries rather than a join with GROUP BY: PostgreSQL then
+    # counts only the events a page shows (it evaluates them after ORDER BY ...
+    # LIMIT), not every event the filter keeps.
     return qs.annotate(
-        places_taken=Count("registrations", filter=Q(registrations__status=CONFIRMED)),
-        waitlist_count=Count("registrations", filter=Q(registrations__status=WAITLISTED)),
+        places_taken=_registration_count(CONFIRMED),
+        waitlist_count=_registration_count(WAITLISTED),
     ).annotate(
         places_left=Case(
             When(capacity__isnull=True, then=Value(None)),

@@ -1284,3 +1284,51 @@ PLANS = {
                VOLUNTEER_PLANS[slug], OPENING_PERIODS[slug])
     for slug in (GUANREN, JIANGTOU, TCM)
 }
+
+
+# Notices and guide pages: (station, kind/topic, (title zh, en), (body zh, en)).
+NOTICES = [
+    (GUANREN, "policy", ("外国人居留许可延期办理提示", "Renewing your residence permit"),
+     ("居留许可有效期届满前30日内，请携带护照、照片和单位证明到出入境管理部门办理延期。"
+      "服务站可提供材料清单和中英文填表指导。\n\n如需预约一对一咨询，请在本站点选择“签证与居留许可”主题。",
+      "Apply for an extension within 30 days before your residence permit expires, at the "
+      "exit-entry administration, with your passport, a photo and a letter from your "
+      "employer.\n\nThe station has the list of documents and helps with the forms in "
+      "English and Chinese: book a consultation on \"Visas and residence permits\".")),
+    (GUANREN, "health", ("秋冬季流感疫苗接种通知", "Flu vaccination this autumn and winter"),
+     ("社区卫生服务中心为辖区居民（含外籍人士）提供流感疫苗接种，工作日上午可现场登记。"
+      "请携带护照或居留证件。",
+      "The community health centre vaccinates residents, foreign residents included, "
+      "against flu. Register on the spot on weekday mornings and bring your passport or "
+      "residence permit.")),
+    (TCM, "health", ("中医义诊每月一次", "Free Chinese medicine clinic every month"),
+     ("厦门市中医院专家每月第二个周六上午在分站义诊，提供中英文翻译。",
+      "Doctors of Xiamen Hospital of Traditional Chinese Medicine hold a free clinic at the "
+      "sub-station on the second Saturday morning of every month, with interpretation.")),
+    (JIANGTOU, "policy", ("外国人工作许可线上办理指引", "Work permits can be handled online"),
+     ("外国人工作许可的申请、延期和注销可通过线上系统办理，服务站可协助核对材料。",
+      "Applications, extensions and cancellations of foreigners' work permits are handled "
+      "online; the station helps you check your documents.")),
+]
+
+GUIDES = [
+    (GUANREN, "housing", "registration-of-residence", ("住宿登记", "Registering where you live"),
+     ("入住后24小时内须到辖区派出所或通过线上办理住宿登记；住在酒店的由酒店代为登记。",
+      "Within 24 hours of moving in, register your address at the local police station or "
+      "online; hotels register their guests themselves.")),
+    (GUANREN, "medical", "seeing-a-doctor", ("就医指南", "Seeing a doctor"),
+     ("大型医院需先挂号，可通过医院公众号或自助机预约；部分医院设有国际医疗部，提供外语服务。",
+      "Large hospitals need an appointment, made through the hospital's account or a kiosk; "
+      "some have an international department with staff who speak English.")),
+    (GUANREN, "visas", "visas-and-permits", ("签证与居留许可", "Visas and residence permits"),
+     ("在厦工作的外籍人士需持有工作许可和工作类居留许可，两者有效期应当一致。",
+      "Foreigners working in Xiamen need a work permit and a work-type residence permit; "
+      "keep their validity aligned.")),
+    (JIANGTOU, "schools", "school-enrolment", ("子女入学", "School enrolment for children"),
+     ("外籍子女可申请就读公办学校或国际学校，公办学校按户籍和居住地段安排。",
+      "Foreign children may attend public schools, allocated by address, or international "
+      "schools.")),
+]
+
+# Weekly hours counsellors are bookable for, the next two weeks: weekday -> (start, end).
+AVAILABILITY_HOURS = {0: ((9, 0), (12, 0)), 2: ((14, 0), (17, 0)), 4: ((9, 0), (12, 0))}

@@ -40,11 +40,19 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
-from consultations.models import Consultation, Counsellor, Topic
+from consultations.models import Availability, Consultation, Counsellor, Topic
 from events.models import Event, EventCategory, Registration
 from residents.models import Consent, Resident
 from stations import demo_data as data
-from stations.models import Partner, Region, RegionMembership, Station, StationMembership
+from stations.models import (
+    GuidePage,
+    Notice,
+    Partner,
+    Region,
+    RegionMembership,
+    Station,
+    StationMembership,
+)
 from volunteers.models import HoursEntry, Opportunity, Shift, Signup
 
 User = get_user_model()
@@ -149,6 +157,8 @@ class DemoLoader:
         topics = self.load_topics()
         users = self.load_users(stations, regions)
         counsellors = self.load_counsellors(stations, users, topics)
+        self.load_publications(stations)
+        self.load_availability(counsellors)
         for slug, plan in data.PLANS.items():
             station = stations[slug]
             if Resident.objects.filter(station=station).exists():
@@ -283,6 +293,39 @@ class DemoLoader:
             counsellor.topics.set([topics[slug] for slug in spec.topics])
             by_station[spec.station].append((counsellor, spec))
         return by_station
+
+
+    def load_publications(self, stations: dict[str, Station]) -> None:
+        """Notices and guide pages, keyed by station and Chinese title or slug."""
+        for slug, kind, title, body in data.NOTICES:
+            Notice.objects.update_or_create(
+                station=stations[slug], title_zh_hans=title[0],
+                defaults={**translated("title", title), **translated("body", body),
+                          "kind": kind, "published_at": self.now - timedelta(days=3)},
+            )
+        for slug, topic, page_slug, title, body in data.GUIDES:
+            GuidePage.objects.update_or_create(
+                station=stations[slug], slug=page_slug,
+                defaults={**translated("title", title), **translated("body", body),
+                          "topic": topic, "is_published": True},
+            )
+
+    def load_availability(self, counsellors: dict[str, list[tuple]]) -> None:
+        """Bookable windows for every counsellor over the next two weeks; the
+        same window is found again, not duplicated, on a second run."""
+        for pairs in counsellors.values():
+            for counsellor, _spec in pairs:
+                for offset in range(1, 15):
+                    day = self.today + timedelta(days=offset)
+                    hours = data.AVAILABILITY_HOURS.get(day.weekday())
+                    if hours is None:
+                        continue
+                    starts, ends = (self.at(day, clock(*hm)) for hm in hours)
+                    Availability.objects.get_or_create(
+                        station=counsellor.station, counsellor=counsellor, starts_at=starts,
+                        defaults={"ends_at": ends, "slot_minutes": 60,
+                                  "channels": ["station", "phone", "online"]},
+                    )
 
 
 class StationActivity:
