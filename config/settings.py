@@ -120,6 +120,9 @@ AUTH_PASSWORD_VALIDATORS = [
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice, remembered for the bare address "/" (stations.views.switch_language).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 TIME_ZONE = "Asia/Shanghai"
 USE_TZ = True
@@ -183,6 +186,10 @@ else:
             "LOCATION": str(BASE_DIR / ".local" / "cache"),
         }
     }
+
+# Anonymous visitors' copies of the public pages live this long in the cache
+# (stations/pagecache.py); 0 switches them off.
+PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60"))
 
 # Celery. Without REDIS_URL the broker is kombu's filesystem transport under
 # .local/broker: no server to install, messages survive a restart (README).

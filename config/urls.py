@@ -3,14 +3,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from stations.views import ping
+from stations.views import ping, switch_language
 
 admin.site.site_header = _("International Community Service Stations")
 admin.site.site_title = _("Station admin")
 admin.site.index_title = _("Station administration")
 
 urlpatterns = [
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("language/<str:code>/", switch_language, name="switch_language"),
     path("ping/", ping, name="ping"),
 ]
 

@@ -3,10 +3,12 @@
 Invariants kept here (and nowhere else):
 - a consultation's resident and counsellor belong to its station;
 - one counsellor never has two active (booked or completed) consultations that
-  overlap. `full_clean()` checks it, and the PostgreSQL exclusion constraint
-  `consultation_no_counsellor_overlap` refuses the second of two bookings made
-  at the same moment (as an exclusion violation, or as a deadlock PostgreSQL
-  breaks when both inserts wait on each other); all end as the same
+  overlap. Writers of one counsellor's bookings queue on that counsellor's row
+  (`_lock_counsellor`), so each one's `full_clean()` sees every booking
+  committed before it; the PostgreSQL exclusion constraint
+  `consultation_no_counsellor_overlap` stays the last wall for any writer that
+  bypasses this module (as an exclusion violation, or as a deadlock PostgreSQL
+  breaks when two inserts wait on each other); all end as the same
   ValidationError;
 - a consultation on a sensitive topic (health, psychological counselling) needs
   the resident's active separate consent to health and counselling information;
@@ -122,7 +124,28 @@ def _lost_overlap_race(exc: OperationalError) -> bool:
     return "exclusion constraint" in context and Consultation._meta.db_table in context
 
 
+def _lock_counsellor(consultation: Consultation) -> None:
+    """Queue the writers of one counsellor's bookings on the counsellor's row.
+
+    Without it, many people booking one popular slot at once all pass
+    validation, all insert, and wait on one another inside the exclusion
+    check: PostgreSQL then breaks the chain one deadlock per deadlock_timeout
+    (1 s), so the last of 40 waits ~40 s for its refusal. Queued, each waits
+    only for the one before it to commit, and then its validation sees that
+    booking. FOR NO KEY UPDATE does not block rows that merely reference the
+    counsellor.
+    """
+    if consultation.counsellor_id is None:
+        return
+    list(
+        Counsellor.objects.select_for_update(no_key=True)
+        .filter(pk=consultation.counsellor_id, station_id=consultation.station_id)
+        .values_list("pk", flat=True)
+    )
+
+
 def _validate_and_save(consultation: Consultation, *, check_consent: bool) -> Consultation:
+    _lock_counsellor(consultation)
     consultation.full_clean()
     if check_consent:
         _check_sensitive_consent(consultation)

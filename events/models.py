@@ -62,7 +62,15 @@ class Event(models.Model):
         verbose_name = _("event")
         verbose_name_plural = _("events")
         ordering = ["-starts_at"]
-        indexes = [models.Index(fields=["station", "starts_at"], name="event_station_start_idx")]
+        indexes = [
+            models.Index(fields=["station", "starts_at"], name="event_station_start_idx"),
+            # the public list: published events soonest first, read a page at a time
+            models.Index(
+                fields=["starts_at", "id"],
+                condition=Q(is_published=True),
+                name="event_published_start_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),

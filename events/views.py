@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from residents.models import Resident
+from stations.pagecache import cache_for_visitors
 from stations.ratelimit import rate_limited
 from stations.selectors import station_get_public
 
@@ -60,6 +61,7 @@ def _login_url() -> str:
     return reverse("accounts:login")
 
 
+@cache_for_visitors
 def event_list(request):
     """Upcoming events, filtered by station, category, dates and free places.
 
@@ -100,6 +102,7 @@ def _detail(request, event, *, errors=(), status: int = 200):
     return render(request, "events/event_detail.html", context, status=status)
 
 
+@cache_for_visitors
 def event_detail(request, pk: int):
     return _detail(request, event_get_public(pk=pk))
 

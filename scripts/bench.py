@@ -14,6 +14,10 @@ other, requests per second and latency for:
 - detail  an event's page, `/zh-hans/events/<id>/`
 - home    the station directory, `/zh-hans/` (not measured by default)
 
+each in two modes (`--modes`): as served, where anonymous visitors get the
+page's cached copy (stations/pagecache.py), and rendered, with that cache
+switched off so that every request runs the view and its queries
+
 with `wrk` (Debian package `wrk`; a threaded Python client when it is missing)
 for a fixed duration after a short warm-up, and prints a table: page, req/s,
 p50, p95 and the ratio to the trivial view. Everything listens on loopback
@@ -63,6 +67,11 @@ PAGES = {
     "list": "event list",
     "detail": "event detail",
     "home": "station directory (home)",
+}
+
+MODES = {
+    "visitors": "visitors' copy",
+    "rendered": "rendered",
 }
 
 # wrk prints its own report; this adds one machine-readable line at the end.
@@ -528,45 +537,11 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {platform.system()} {platform.release()}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
-    parser.add_argument("--connections", type=int, default=8, help="open connections (default 8)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
-    parser.add_argument(
-        "--pages",
-        default="ping,list,detail",
-        help=f"comma-separated, from {', '.join(PAGES)} (default ping,list,detail)",
-    )
-    parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
-    args = parser.parse_args()
-    wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
-    unknown = set(wanted) - set(PAGES)
-    if unknown:
-        parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
-    if "ping" not in wanted:
-        wanted.insert(0, "ping")
-
-    env = bench_environment()
-    prepared = prepare(env, rebuild=args.rebuild)
-    paths = prepared["paths"]
-    pages = [p for p in wanted if p in paths]
-    if pages == ["ping"] and "home" not in wanted:
-        log("no event pages yet: measuring the home page instead")
-        pages.append("home")
-
-    wrk = ensure_wrk()
-    tool = "wrk" if wrk else "python threads"
-
-    load = os.getloadavg()[0]
-    if load > 0.5 * (os.cpu_count() or 1):
-        log(f"the machine is busy (load average {load:.2f}): the figures will be low and noisy")
-    port = free_port()
-    (ROOT / ".local").mkdir(exist_ok=True)
-    log_file = ROOT / ".local" / "bench-gunicorn.log"
+def measure(env, pages, paths, *, args, wrk, log_file) -> dict:
+    """{page: figures} of `pages`, each measured in turn on one gunicorn
+    started with `env`."""
     results = {}
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "report.lua"
         script.write_text(WRK_SCRIPT)
@@ -591,8 +566,69 @@ def main() -> int:
                     )
         finally:
             stop(server)
+    return results
 
-    base = results.get("ping")
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
+    parser.add_argument("--connections", type=int, default=8, help="open connections (default 8)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4)")
+    parser.add_argument(
+        "--pages",
+        default="ping,list,detail",
+        help=f"comma-separated, from {', '.join(PAGES)} (default ping,list,detail)",
+    )
+    parser.add_argument(
+        "--modes",
+        default="visitors,rendered",
+        help="comma-separated, from visitors (anonymous visitors' cached copies, as served) "
+        "and rendered (PUBLIC_PAGE_CACHE_SECONDS=0: every request runs the view); "
+        "default both",
+    )
+    parser.add_argument("--rebuild", action="store_true", help="drop and rebuild the database")
+    args = parser.parse_args()
+    wanted = [p.strip() for p in args.pages.split(",") if p.strip()]
+    unknown = set(wanted) - set(PAGES)
+    if unknown:
+        parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
+    if "ping" not in wanted:
+        wanted.insert(0, "ping")
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not modes or set(modes) - set(MODES):
+        parser.error(f"--modes takes {', '.join(MODES)}")
+
+    env = bench_environment()
+    prepared = prepare(env, rebuild=args.rebuild)
+    paths = prepared["paths"]
+    pages = [p for p in wanted if p in paths]
+    if pages == ["ping"] and "home" not in wanted:
+        log("no event pages yet: measuring the home page instead")
+        pages.append("home")
+
+    wrk = ensure_wrk()
+    tool = "wrk" if wrk else "python threads"
+
+    load = os.getloadavg()[0]
+    if load > 0.5 * (os.cpu_count() or 1):
+        log(f"the machine is busy (load average {load:.2f}): the figures will be low and noisy")
+    (ROOT / ".local").mkdir(exist_ok=True)
+    log_file = ROOT / ".local" / "bench-gunicorn.log"
+    results = {}
+    for mode in modes:
+        server_env = dict(env)
+        if mode == "rendered":
+            server_env["PUBLIC_PAGE_CACHE_SECONDS"] = "0"
+        # the trivial view caches nothing: measured once, on the first server
+        measured = pages if mode == modes[0] else [p for p in pages if p != "ping"]
+        for page, result in measure(
+            server_env, measured, paths, args=args, wrk=wrk, log_file=log_file
+        ).items():
+            results[(mode, page)] = result
+
+    base = results.get((modes[0], "ping"))
     print()
     print(
         f"{prepared['sizes']['events']:,} events, {prepared['sizes']['registrations']:,} "
@@ -606,13 +642,19 @@ def main() -> int:
     print()
     print("| page | path | req/s | p50 ms | p95 ms | vs trivial | errors |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for page, r in results.items():
+    for (mode, page), r in results.items():
         ratio = f"{r['rps'] / base['rps']:.2f}" if base else "-"
+        name = PAGES[page] if page == "ping" else f"{PAGES[page]}, {MODES[mode]}"
         print(
-            f"| {PAGES[page]} | `{paths[page]}` | {r['rps']:.0f} | {r['p50']:.1f} | "
+            f"| {name} | `{paths[page]}` | {r['rps']:.0f} | {r['p50']:.1f} | "
             f"{r['p95']:.1f} | {ratio} | {r['errors']} |"
         )
-    failed = [page for page in pages if page not in results or results[page]["errors"]]
+    failed = [
+        f"{page} ({mode})"
+        for mode in modes
+        for page in pages
+        if (mode, page) in results and results[(mode, page)]["errors"]
+    ] + [page for page in pages if not any(key[1] == page for key in results)]
     if failed:
         log(f"pages with errors or left out: {', '.join(failed)}")
     return 1 if failed else 0

@@ -6,13 +6,17 @@ load their station with the rows, and the station page reads each kind of
 row once.
 """
 
+from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 
 from events.selectors import event_list_public
 
 from .forms import GuideFilterForm, NoticeFilterForm
+from .pagecache import cache_for_visitors
 from .selectors import (
     guide_get_public,
     guide_list_public,
@@ -31,6 +35,7 @@ EVENTS_ON_STATION_PAGE = 6
 NOTICES_ON_STATION_PAGE = 5
 
 
+@cache_for_visitors
 def home(request):
     """The public directory: active stations grouped by district.
 
@@ -52,6 +57,7 @@ def home(request):
     )
 
 
+@cache_for_visitors
 def station_detail(request, slug: str):
     """A station's page: how to reach it, its partners, its upcoming events,
     volunteer opportunities, latest notices and guide pages."""
@@ -79,6 +85,7 @@ def _filtered(request, form_class):
     return form, form.cleaned_data, 200 if valid else 400
 
 
+@cache_for_visitors
 def notice_list(request):
     """Notices of every station, newest first, by station and kind; paginated."""
     form, filters, status = _filtered(request, NoticeFilterForm)
@@ -87,10 +94,12 @@ def notice_list(request):
     return render(request, "stations/notice_list.html", {"form": form, "page": page}, status=status)
 
 
+@cache_for_visitors
 def notice_detail(request, pk: int):
     return render(request, "stations/notice_detail.html", {"notice": notice_get_public(pk=pk)})
 
 
+@cache_for_visitors
 def guide_list(request):
     """The city-wide handbook: every station's published guide pages by topic."""
     form, filters, status = _filtered(request, GuideFilterForm)
@@ -103,6 +112,7 @@ def guide_list(request):
     )
 
 
+@cache_for_visitors
 def guide_detail(request, station: str, slug: str):
     guide = guide_get_public(station_slug=station, slug=slug)
     return render(request, "stations/guide_detail.html", {"guide": guide})
@@ -113,3 +123,37 @@ def ping(request):
     language prefix; also the benchmark's baseline of a trivial Django view
     (scripts/bench.py)."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+def switch_language(request, code: str):
+    """The language switcher's link: remember `code` in the language cookie
+    (it decides where the bare address "/" goes) and go to `next`, the page the
+    person was reading, already translated by the link. A `next` that is not a
+    page of this site goes to the home page in that language.
+
+    A GET that only sets a display preference: nothing a forged link could
+    abuse beyond what a link to /en/ already does.
+    """
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "")
+    if not (
+        target.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        target = f"/{code}/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response

@@ -7,12 +7,17 @@ from tests import factories
 
 def pytest_configure(config):
     """Each test process gets its own cache: rate-limit counters of one run
-    must not be seen, or cleared, by another run on the same machine."""
+    must not be seen, or cleared, by another run on the same machine.
+
+    Anonymous visitors' cached pages are off, so that a test sees what the
+    view does (its queries, its output); tests/stations/test_pagecache.py
+    switches them on."""
     from django.conf import settings
 
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     }
+    settings.PUBLIC_PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -4,11 +4,11 @@ switcher keeps a person on the same page in the other language."""
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import polib
 import pytest
 from django.conf import settings
-from django.urls import reverse
 
 from stations.models import Region
 from tests import factories
@@ -18,35 +18,34 @@ pytestmark = pytest.mark.django_db
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 
 
-class SwitcherForms(HTMLParser):
-    """Collects the hidden fields of every form posting to set_language."""
+class SwitcherLinks(HTMLParser):
+    """Collects the links of the language switcher: {language: href}."""
 
     def __init__(self):
         super().__init__()
-        self.forms: list[dict[str, str]] = []
-        self._current: dict[str, str] | None = None
+        self.links: dict[str, list[str]] = {}
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "form" and attrs.get("action") == reverse("set_language"):
-            self._current = {"method": attrs.get("method", "")}
-        elif tag == "input" and self._current is not None and attrs.get("name"):
-            self._current[attrs["name"]] = attrs.get("value", "")
-        elif tag == "button" and self._current is not None and attrs.get("name"):
-            self._current[attrs["name"]] = attrs.get("value", "")
-
-    def handle_endtag(self, tag):
-        if tag == "form" and self._current is not None:
-            self.forms.append(self._current)
-            self._current = None
+        if tag == "a" and attrs.get("href", "").startswith("/language/"):
+            self.links.setdefault(attrs.get("hreflang", ""), []).append(attrs["href"])
 
 
-def switcher_form(html: str, language: str) -> dict[str, str]:
-    parser = SwitcherForms()
+def switcher_links(html: str) -> dict[str, list[str]]:
+    parser = SwitcherLinks()
     parser.feed(html)
-    matching = [form for form in parser.forms if form.get("language") == language]
-    assert len(matching) == 1, f"expected one switcher form for {language}, got {parser.forms}"
-    return matching[0]
+    return parser.links
+
+
+def switcher_link(html: str, language: str) -> str:
+    links = switcher_links(html).get(language, [])
+    assert len(links) == 1, f"expected one switcher link to {language}, got {links}"
+    return links[0]
+
+
+def switch_target(link: str) -> str:
+    """The page a switcher link leads to (its `next`)."""
+    return parse_qs(urlsplit(link).query)["next"][0]
 
 
 def html_lang(html: str) -> str:
@@ -188,15 +187,14 @@ def test_switcher_lands_on_the_same_page_in_the_other_language(
     client, guanren, page, browser_language
 ):
     """Whatever the browser's own language, the switcher goes to the page the
-    person was reading, in the language they picked."""
+    person was reading, in the language they picked, and remembers it."""
     headers = {"HTTP_ACCEPT_LANGUAGE": browser_language} if browser_language else {}
     source, target = ("zh-hans", "en") if page.startswith("/zh-hans/") else ("en", "zh-hans")
     html = client.get(page, **headers).content.decode()
     assert html_lang(html) == source
-    form = switcher_form(html, target)
-    assert form["method"] == "post"
+    link = switcher_link(html, target)
 
-    response = client.post(reverse("set_language"), form, **headers)
+    response = client.get(link, **headers)
 
     expected = page.replace(f"/{source}/", f"/{target}/", 1)
     assert response.status_code == 302
@@ -204,25 +202,33 @@ def test_switcher_lands_on_the_same_page_in_the_other_language(
     assert response.cookies["django_language"].value == target
     landed = client.get(response["Location"], **headers).content.decode()
     assert html_lang(landed) == target
+    # the bare address now follows the choice, not the browser
+    assert client.get("/", **headers)["Location"] == f"/{target}/"
 
 
 def test_switching_on_the_admin_login_keeps_where_to_go_after_login(client):
     html = client.get("/zh-hans/admin/login/?next=/zh-hans/admin/").content.decode()
-    form = switcher_form(html, "en")
-    response = client.post(reverse("set_language"), form)
+    response = client.get(switcher_link(html, "en"))
     assert response["Location"] == "/en/admin/login/?next=%2Fen%2Fadmin%2F"
 
 
-def test_only_the_other_language_is_a_button(client):
+def test_only_the_other_language_is_a_link(client):
     html = client.get("/en/").content.decode()
-    assert [form["language"] for form in _forms(html)] == ["zh-hans"]
+    assert list(switcher_links(html)) == ["zh-hans"]
     assert 'aria-current="true">English<' in html
 
 
-def _forms(html):
-    parser = SwitcherForms()
-    parser.feed(html)
-    return parser.forms
+@pytest.mark.parametrize(
+    "next_page", ["https://elsewhere.example/en/", "//elsewhere.example/", "en/", ""]
+)
+def test_switching_never_leaves_the_site(client, next_page):
+    response = client.get("/language/en/", {"next": next_page})
+    assert response.status_code == 302
+    assert response["Location"] == "/en/"
+
+
+def test_switching_to_an_unknown_language_is_not_found(client):
+    assert client.get("/language/fr/", {"next": "/en/"}).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -253,7 +259,7 @@ def test_admin_index_speaks_the_language_of_its_url(client_a, language, text):
     assert html_lang(html) == language
     assert text in html
     other = "en" if language == "zh-hans" else "zh-hans"
-    assert switcher_form(html, other)["next"] == f"/{other}/admin/"
+    assert switch_target(switcher_link(html, other)) == f"/{other}/admin/"
 
 
 def test_region_names_follow_the_language(client, guanren):

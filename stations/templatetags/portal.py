@@ -1,11 +1,11 @@
 """Template helpers for the public site and the admin header.
 
 `language_switch_url` gives, for the page being rendered, the same page's URL in
-another language. The switcher posts it as `next` to Django's `set_language`
-instead of the current URL: `set_language` translates `next` by resolving it in
-the language of the *switching* request (cookie, Accept-Language or default),
-which is not the page's language when a visitor reads /en/ pages with a Chinese
-browser, and then it would send them back to the page they were leaving.
+another language; `language_switch_link` wraps it in the address of the
+`switch_language` view, which remembers the choice and redirects there. The
+target is translated here, while the page's own language is active, not by the
+switching request, whose language comes from the cookie or the browser and may
+not be the page's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import template
-from django.urls import translate_url
+from django.urls import reverse, translate_url
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from stations.fields import display_phone
@@ -53,6 +53,14 @@ def language_switch_url(context, language_code: str) -> str:
         for key, value in parse_qsl(parts.query, keep_blank_values=True)
     ]
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@register.simple_tag(takes_context=True)
+def language_switch_link(context, language_code: str) -> str:
+    """The switcher's link to the current page in `language_code`."""
+    target = language_switch_url(context, language_code)
+    switch = reverse("switch_language", args=[language_code])
+    return f"{switch}?{urlencode({'next': target})}"
 
 
 @register.filter

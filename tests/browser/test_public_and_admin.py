@@ -66,7 +66,7 @@ def test_visitor_switches_the_directory_from_chinese_to_english(
     expect(page.get_by_text("周一至周五 9:00-17:30")).to_be_visible()
     page.screenshot(path=artifacts / "home-zh-hans.png", full_page=True)
 
-    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="English").click()
 
     page.wait_for_url(f"{live_server.url}/en/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -76,7 +76,7 @@ def test_visitor_switches_the_directory_from_chinese_to_english(
     expect(page.get_by_text("官任社区国际分站")).to_have_count(0)
     page.screenshot(path=artifacts / "home-en.png", full_page=True)
 
-    page.get_by_role("button", name="简体中文").click()
+    page.get_by_role("link", name="简体中文").click()
     page.wait_for_url(f"{live_server.url}/zh-hans/")
     expect(page.get_by_role("heading", name="官任社区国际分站")).to_be_visible()
 
@@ -108,7 +108,7 @@ def test_staff_member_sees_only_their_station_in_the_english_admin(
     page.goto(f"{live_server.url}/zh-hans/admin/login/")
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     page.screenshot(path=artifacts / "admin-login-zh-hans.png")
-    page.locator(".admin-language-switcher").get_by_role("button", name="English").click()
+    page.locator(".admin-language-switcher").get_by_role("link", name="English").click()
     page.wait_for_url(f"{live_server.url}/en/admin/login/*")
     expect(page.get_by_role("button", name="Log in")).to_be_visible()
     page.locator("#id_username").fill(staff.email)
@@ -124,7 +124,7 @@ def test_staff_member_sees_only_their_station_in_the_english_admin(
     expect(page.locator("#result_list")).to_contain_text("Albrecht")
     expect(page.locator("#result_list")).not_to_contain_text("Brandt")
 
-    page.locator(".admin-language-switcher").get_by_role("button", name="简体中文").click()
+    page.locator(".admin-language-switcher").get_by_role("link", name="简体中文").click()
     page.wait_for_url(f"{live_server.url}/zh-hans/admin/residents/resident/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     expect(page.locator("#result_list")).to_contain_text("Albrecht")

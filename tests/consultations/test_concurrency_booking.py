@@ -1,6 +1,13 @@
 """50 residents book the same consultation slot at once, each in its own
 database session against real PostgreSQL: one booking, 49 clear refusals.
 
+Two walls keep one counsellor from being booked twice, and each is tested on
+its own. The service queues the bookings of one counsellor on the counsellor's
+row, so the second booking's validation sees the first one (the first test).
+The database's exclusion constraint refuses what slips past the service; the
+second test takes the queue away and holds every booking after its validation
+until all have validated, so only the constraint can refuse them.
+
 At most 40 connections are open at once (the server allows 100 and other test
 runs share it), so the 50 bookings run as a round of 40 threads and then a
 round of 10. The first round is the race that matters: every one of its 40
@@ -28,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, OperationalError, connection
 from django.utils import timezone, translation
 
+from consultations import services
 from consultations.models import Consultation
 from consultations.services import consultation_create
 from tests import factories
@@ -48,24 +56,14 @@ def shorten_deadlock_timeout() -> None:
         pass  # only a superuser may; the test is then slower, not different
 
 
-def test_50_simultaneous_bookings_of_one_slot_end_with_one_booking(
-    station_a, staff_a, monkeypatch
-):
+@pytest.fixture
+def one_slot(station_a, staff_a):
+    """(counsellor, 50 residents, book(resident)): every booking is for the
+    same hour of the same counsellor."""
     counsellor = factories.CounsellorFactory(station=station_a)
     topic = factories.TopicFactory()
     residents = factories.ResidentFactory.create_batch(PEOPLE, station=station_a)
     start = timezone.now().replace(second=0, microsecond=0) + timedelta(days=1)
-
-    first_round = threading.Barrier(WORKERS, timeout=30)
-    validated = []
-    validate = Consultation.validate_constraints
-
-    def validate_then_wait_for_the_round(self, *args, **kwargs):
-        validate(self, *args, **kwargs)
-        validated.append(self.resident_id)
-        first_round.wait()
-
-    monkeypatch.setattr(Consultation, "validate_constraints", validate_then_wait_for_the_round)
 
     def book(resident):
         shorten_deadlock_timeout()
@@ -80,6 +78,60 @@ def test_50_simultaneous_bookings_of_one_slot_end_with_one_booking(
                 starts_at=start,
                 ends_at=start + timedelta(hours=1),
             )
+
+    return counsellor, residents, book
+
+
+def test_50_simultaneous_bookings_queue_on_the_counsellor_and_validation_refuses_49(
+    station_a, one_slot, monkeypatch
+):
+    counsellor, residents, book = one_slot
+
+    # Every booking of the first round asks for the counsellor's row at the
+    # same moment, inside its own transaction.
+    first_round = threading.Barrier(WORKERS, timeout=30)
+    queued = []
+    lock = services._lock_counsellor
+
+    def wait_for_the_round_then_lock(consultation):
+        if len(queued) < WORKERS:
+            queued.append(consultation.resident_id)
+            first_round.wait()
+        lock(consultation)
+
+    monkeypatch.setattr(services, "_lock_counsellor", wait_for_the_round_then_lock)
+
+    tasks = [partial(book, resident) for resident in residents]
+    outcomes = run_in_rounds(tasks, workers=WORKERS, station_ids=[station_a.pk])
+
+    assert len(queued) == WORKERS
+    booked = [o for o in outcomes if isinstance(o, Consultation)]
+    refused = [o for o in outcomes if not isinstance(o, Consultation)]
+    assert len(booked) == 1
+    assert [repr(o) for o in refused if not isinstance(o, ValidationError)] == []
+    assert {tuple(o.messages) for o in refused} == {(TAKEN,)}
+    # queued, every loser was refused by validation, none by the database
+    assert [o.__cause__ for o in refused if o.__cause__ is not None] == []
+    rows = Consultation.objects.filter(counsellor=counsellor)
+    assert list(rows.values_list("pk", "resident_id")) == [(booked[0].pk, booked[0].resident_id)]
+
+
+def test_without_the_queue_the_database_alone_refuses_49_of_50_simultaneous_bookings(
+    station_a, one_slot, monkeypatch
+):
+    counsellor, residents, book = one_slot
+    monkeypatch.setattr(services, "_lock_counsellor", lambda consultation: None)
+
+    first_round = threading.Barrier(WORKERS, timeout=30)
+    validated = []
+    validate = Consultation.validate_constraints
+
+    def validate_then_wait_for_the_round(self, *args, **kwargs):
+        validate(self, *args, **kwargs)
+        validated.append(self.resident_id)
+        first_round.wait()
+
+    monkeypatch.setattr(Consultation, "validate_constraints", validate_then_wait_for_the_round)
 
     tasks = [partial(book, resident) for resident in residents]
     outcomes = run_in_rounds(tasks, workers=WORKERS, station_ids=[station_a.pk])

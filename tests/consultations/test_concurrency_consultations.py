@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone, translation
 
+from consultations import services
 from consultations.models import Consultation
 from consultations.services import consultation_create
 from stations.tenancy import station_scope
@@ -26,8 +27,10 @@ def test_two_simultaneous_bookings_end_with_one_booking_and_one_clear_refusal(
     residents = [factories.ResidentFactory(station=station_a) for _ in range(2)]
     start = timezone.now().replace(microsecond=0) + timedelta(days=1)
 
-    # Both sessions validate before either inserts: the overlap check in
-    # full_clean() sees nothing, so only the database can refuse one of them.
+    # Without the service's queue on the counsellor, both sessions validate
+    # before either inserts: the overlap check in full_clean() sees nothing,
+    # so only the database can refuse one of them.
+    monkeypatch.setattr(services, "_lock_counsellor", lambda consultation: None)
     barrier = threading.Barrier(2, timeout=20)
     passed_validation = []
     original_validate = Consultation.validate_constraints
