@@ -4,7 +4,7 @@ An event is held when it is published and has started; a participant-time is a
 check-in. Cancelled registrations, waiting-list places and confirmed people
 who never checked in (no-shows) do not count."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from stations.periods import YearWindow
 from stations.summary import FigureRows

@@ -167,7 +167,7 @@ SECTIONS: list[tuple[str, object, list[Spec]]] = [
         _("Volunteering"),
         [
             Spec("volunteer_hours", _("Approved volunteer hours"), unit=HOURS),
-            Spec("volunteers", _("Volunteers")),
+            Spec("volunteers", _("Number of volunteers")),
             Spec("shifts", _("Shifts staffed")),
             Spec(
                 "volunteer_hours_by_category",

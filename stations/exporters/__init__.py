@@ -88,7 +88,9 @@ def export_summary(*, scope: Scope, year: int, fmt: str, language: str) -> Summa
 
 
 def title(summary: Summary) -> str:
-    return _("Yearly summary %(year)s: %(scope)s") % {
-        "year": summary.year,
-        "scope": summary.scope_name,
-    }
+    """The summary's title in the summary's own language."""
+    with translation.override(summary.language):
+        return _("Yearly summary %(year)s: %(scope)s") % {
+            "year": summary.year,
+            "scope": summary.scope_name,
+        }
