@@ -67,7 +67,5 @@ def collect(window: YearWindow, station_ids: list[int], rows: FigureRows) -> Non
         rows.add("consultations_by_channel", sid, key, row["cur"], row["prev"])
         rows.add("people_by_channel", sid, key, row["people_cur"], row["people_prev"])
     # A person helped on two sensitive topics is one person: counted apart.
-    for row in (
-        done.filter(topic__is_sensitive=True).values("station_id").annotate(**counts)
-    ):
+    for row in done.filter(topic__is_sensitive=True).values("station_id").annotate(**counts):
         rows.add("sensitive_people", row["station_id"], "", row["people_cur"], row["people_prev"])

@@ -32,4 +32,6 @@ def collect(window: YearWindow, station_ids: list[int], rows: FigureRows) -> Non
         rows.add("residents_total", sid, "", row["cur"], row["prev"])
         rows.add("residents_new", sid, "", row["new_cur"], row["new_prev"])
     for row in base.values("station_id", "category").annotate(**at_end):
-        rows.add("residents_by_category", row["station_id"], row["category"], row["cur"], row["prev"])
+        rows.add(
+            "residents_by_category", row["station_id"], row["category"], row["cur"], row["prev"]
+        )

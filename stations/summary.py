@@ -50,24 +50,26 @@ Number = int | Decimal
 
 
 class FigureRows:
-    """Aggregated rows: figure key -> (station id, breakdown key) -> [this year, last year].
+    """Aggregated rows: figure key -> station id -> breakdown key -> [this year, last year].
 
     The breakdown key is "" for a headline figure."""
 
     def __init__(self) -> None:
-        self.data: dict[str, dict[tuple[int, str], list[Number]]] = defaultdict(dict)
+        self.data: dict[str, dict[int, dict[str, list[Number]]]] = defaultdict(
+            lambda: defaultdict(dict)
+        )
 
     def add(self, key: str, station_id: int, breakdown: str, cur: Number, prev: Number) -> None:
-        cell = self.data[key].setdefault((station_id, breakdown), [0, 0])
+        cell = self.data[key][station_id].setdefault(breakdown, [0, 0])
         cell[0] += cur
         cell[1] += prev
 
     def station_values(self, key: str, station_ids: Iterable[int]) -> dict[str, list[Number]]:
         """{breakdown key: [this year, last year]} summed over `station_ids`."""
-        wanted = set(station_ids)
+        by_station = self.data.get(key, {})
         out: dict[str, list[Number]] = {}
-        for (sid, bkey), (cur, prev) in self.data.get(key, {}).items():
-            if sid in wanted:
+        for sid in station_ids:
+            for bkey, (cur, prev) in by_station.get(sid, {}).items():
                 cell = out.setdefault(bkey, [0, 0])
                 cell[0] += cur
                 cell[1] += prev
@@ -196,9 +198,7 @@ SECTIONS: list[tuple[str, object, list[Spec]]] = [
 ]
 
 SPECS: dict[str, Spec] = {spec.key: spec for _s, _t, specs in SECTIONS for spec in specs}
-HEADLINE_KEYS = [
-    spec.key for _s, _t, specs in SECTIONS for spec in specs if not spec.breakdown
-]
+HEADLINE_KEYS = [spec.key for _s, _t, specs in SECTIONS for spec in specs if not spec.breakdown]
 
 
 # --- the scope -------------------------------------------------------------------
@@ -253,7 +253,9 @@ def scope_for_region(region: Region) -> Scope:
         tree = _tree()
         ids = _below(tree, region.pk)
         stations = list(
-            Station.objects.filter(region_id__in=ids, is_active=True).order_by("region__code", "slug")
+            Station.objects.filter(region_id__in=ids, is_active=True).order_by(
+                "region__code", "slug"
+            )
         )
     for station in stations:
         station._state.fields_cache["region"] = tree[station.region_id]
@@ -379,6 +381,18 @@ def _labeller(kind: str) -> Callable[[str], str]:
     return lambda key: labels.get(key, key)
 
 
+def _memo(label: Callable[[str], str]) -> Callable[[str], str]:
+    """A labeller that looks each key up once (country names are slow to translate)."""
+    seen: dict[str, str] = {}
+
+    def cached(key: str) -> str:
+        if key not in seen:
+            seen[key] = label(key)
+        return seen[key]
+
+    return cached
+
+
 def merge_small_cells(
     cells: dict[str, list[Number]], people: dict[str, list[Number]] | None
 ) -> dict[str, list[Number]]:
@@ -494,6 +508,7 @@ class Summary:
 
 def _lines(rows: FigureRows, station_ids: list[int], labellers) -> dict[str, Line]:
     values = {key: rows.station_values(key, station_ids) for key in SPECS}
+    figure = labellers["figure"]
     out: dict[str, Line] = {}
     for key, spec in SPECS.items():
         if spec.hidden:
@@ -502,22 +517,22 @@ def _lines(rows: FigureRows, station_ids: list[int], labellers) -> dict[str, Lin
             keys = values[spec.distinct_of]
             cur = sum(1 for c in keys.values() if c[0] > 0)
             prev = sum(1 for c in keys.values() if c[1] > 0)
-            out[key] = Line(key, str(spec.label), spec.unit, cur, prev)
+            out[key] = Line(key, figure(key), spec.unit, cur, prev)
             continue
         if not spec.breakdown:
             cur, prev = values[key].get("", [0, 0])
-            out[key] = Line(key, str(spec.label), spec.unit, cur, prev)
+            out[key] = Line(key, figure(key), spec.unit, cur, prev)
             continue
         cells = merge_small_cells(values[key], values[spec.people] if spec.people else None)
         label = labellers[spec.breakdown]
         built = [
-            Cell(k, str(_("Other")) if k == OTHER else label(k), c[0], c[1])
+            Cell(k, labellers["other"] if k == OTHER else label(k), c[0], c[1])
             for k, c in cells.items()
             if c[0] or c[1]
         ]
         built.sort(key=lambda c: (c.key == OTHER, -c.current, -c.previous, c.label))
         total = [sum(c.current for c in built), sum(c.previous for c in built)]
-        out[key] = Line(key, str(spec.label), spec.unit, total[0], total[1], built)
+        out[key] = Line(key, figure(key), spec.unit, total[0], total[1], built)
     return out
 
 
@@ -532,21 +547,23 @@ def _child_regions(scope: Scope) -> list[tuple[Region, list[int]]]:
             node = scope.tree.get(node.parent_id)
         if node is not None:
             groups.setdefault(node.pk, []).append(station.pk)
-    return sorted(
-        ((scope.tree[pk], ids) for pk, ids in groups.items()), key=lambda g: g[0].code
-    )
+    return sorted(((scope.tree[pk], ids) for pk, ids in groups.items()), key=lambda g: g[0].code)
 
 
-def build_summary(scope: Scope, year: int, language: str, rows: FigureRows | None = None) -> Summary:
+def build_summary(
+    scope: Scope, year: int, language: str, rows: FigureRows | None = None
+) -> Summary:
     """The summary of `scope` for `year`, labelled in `language`.
 
     `rows` lets one count serve both languages (the PDF is bilingual)."""
     rows = rows if rows is not None else collect(scope, year)
     with translation.override(language), scopes_disabled():
         labellers = {
-            kind: _labeller(kind)
+            kind: _memo(_labeller(kind))
             for kind in {s.breakdown for s in SPECS.values() if s.breakdown}
         }
+        labellers["figure"] = _memo(lambda key: str(SPECS[key].label))
+        labellers["other"] = str(_("Other"))
         totals = _lines(rows, scope.station_ids, labellers)
         sections = [
             Section(key, str(title), [totals[s.key] for s in specs if not s.hidden])

@@ -86,8 +86,15 @@ def summary_download(request):
     except ValidationError as exc:
         errors.extend(exc.messages)
     if errors:
-        context = {"choices": choices, "scope": scope, "year": year, "errors": errors,
-                   "summary": None, "formats": FORMAT_LABELS.items(), "years": []}
+        context = {
+            "choices": choices,
+            "scope": scope,
+            "year": year,
+            "errors": errors,
+            "summary": None,
+            "formats": FORMAT_LABELS.items(),
+            "years": [],
+        }
         return render(request, "stations/summaries.html", context, status=400)
     file = export_summary(scope=scope, year=year, fmt=fmt, language=get_language())
     response = HttpResponse(file.content, content_type=file.mimetype)

@@ -76,12 +76,15 @@ def export_summary(*, scope: Scope, year: int, fmt: str, language: str) -> Summa
     with translation.override(language):
         if fmt == "xlsx":
             from .xlsx import render
+
             content = render(summary)
         elif fmt == "csv":
             from .csv import render
+
             content = render(summary)
         else:
             from .pdf import render
+
             content = render(summary, build_summary(scope, year, other_language(language), rows))
     name = f"summary-{summary.scope_slug}-{year}-{language}.{fmt}"
     return SummaryFile(filename=name, content=content, mimetype=FORMATS[fmt])

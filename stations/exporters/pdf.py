@@ -87,8 +87,11 @@ def _figure_table(pdf: Report, lines: list[Line], others: dict[str, Line]) -> No
         sign = "+" if change > 0 else ""
         for w, text in zip(
             widths[1:],
-            (number(line.current, line.unit), number(line.previous, line.unit),
-             sign + number(change, line.unit)),
+            (
+                number(line.current, line.unit),
+                number(line.previous, line.unit),
+                sign + number(change, line.unit),
+            ),
             strict=True,
         ):
             pdf.cell(w, 5, text, align="R")
@@ -127,7 +130,10 @@ def _bar_chart(pdf: Report, line: Line, other: Line) -> None:
         pdf.set_font(FONT, size=6)
         pdf.set_text_color(*GREY)
         pdf.cell(label_w, 3, other_labels.get(cell.key, "")[:48])
-        for offset, value, colour in ((0.3, cell.current, THIS_YEAR), (3.6, cell.previous, LAST_YEAR)):
+        for offset, value, colour in (
+            (0.3, cell.current, THIS_YEAR),
+            (3.6, cell.previous, LAST_YEAR),
+        ):
             width = float(value) / float(top) * bar_w
             pdf.set_fill_color(*colour)
             if width > 0:
@@ -151,8 +157,7 @@ def _station_table(pdf: Report) -> None:
     pdf.set_text_color(*GREY)
     pdf.multi_cell(name_w, 3.2, f"{_('Station')} ({s.year})", new_x=XPos.RIGHT, new_y=YPos.TOP)
     for key in STATION_COLUMNS:
-        pdf.multi_cell(20, 3.2, "\n".join(labels[key]), align="R", new_x=XPos.RIGHT,
-                       new_y=YPos.TOP)
+        pdf.multi_cell(20, 3.2, "\n".join(labels[key]), align="R", new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.set_xy(pdf.l_margin, y + 24)
     pdf.set_text_color(*INK)
     for unit in [*s.regions, *s.stations]:

@@ -19,7 +19,7 @@ from . import title
 COUNT_FORMAT = "#,##0"
 HOURS_FORMAT = "#,##0.00"
 BOLD = Font(bold=True)
-INVALID = set('[]:*?/\\')
+INVALID = set("[]:*?/\\")
 
 
 def _sheet_title(text: str) -> str:

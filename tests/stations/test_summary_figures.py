@@ -87,20 +87,29 @@ def test_residents_at_year_end_new_in_year_countries_and_breakdowns(station_a, s
 
 def test_events_held_check_ins_participants(station_a):
     culture = factories.EventCategoryFactory(slug="culture", name_en="Culture", name_zh_hans="文化")
-    clinic = factories.EventCategoryFactory(slug="clinic", name_en="Free clinic", name_zh_hans="义诊")
+    clinic = factories.EventCategoryFactory(
+        slug="clinic", name_en="Free clinic", name_zh_hans="义诊"
+    )
     e1 = factories.EventFactory(
-        station=station_a, category=culture, starts_at=at(2025, 1, 1, 0, 30),
+        station=station_a,
+        category=culture,
+        starts_at=at(2025, 1, 1, 0, 30),
         ends_at=at(2025, 1, 1, 2),
     )
     e2 = factories.EventFactory(
         station=station_a, category=clinic, starts_at=at(2025, 7, 1), ends_at=at(2025, 7, 1, 12)
     )
     e_last = factories.EventFactory(
-        station=station_a, category=culture, starts_at=at(2024, 12, 31, 23),
+        station=station_a,
+        category=culture,
+        starts_at=at(2024, 12, 31, 23),
         ends_at=at(2024, 12, 31, 23, 30),
     )
     factories.EventFactory(  # unpublished: never held
-        station=station_a, category=culture, starts_at=at(2025, 3, 1), ends_at=at(2025, 3, 1, 12),
+        station=station_a,
+        category=culture,
+        starts_at=at(2025, 3, 1),
+        ends_at=at(2025, 3, 1, 12),
         is_published=False,
     )
     people = residents(station_a, 5)
@@ -115,7 +124,8 @@ def test_events_held_check_ins_participants(station_a):
         event=e1, resident=people[4], status=Registration.Status.CANCELLED, cancelled_at=checked
     )
     factories.RegistrationFactory(
-        event=e2, resident=factories.ResidentFactory(station=station_a),
+        event=e2,
+        resident=factories.ResidentFactory(station=station_a),
         status=Registration.Status.WAITLISTED,
     )
     for person in people[:3]:
@@ -141,7 +151,9 @@ def test_consultations_completed_topics_channels_sensitive(station_a):
         slug="health-code", name_en="Health code", name_zh_hans="健康码", is_epidemic_related=True
     )
     psych = factories.TopicFactory(
-        slug="psych", name_en="Psychological counselling", name_zh_hans="心理咨询",
+        slug="psych",
+        name_en="Psychological counselling",
+        name_zh_hans="心理咨询",
         is_sensitive=True,
     )
     people = residents(station_a, 4)
@@ -150,9 +162,14 @@ def test_consultations_completed_topics_channels_sensitive(station_a):
 
     def consult(person, topic, n, status=Consultation.Status.COMPLETED, minutes=60, **kw):
         consultation = factories.ConsultationFactory(
-            station=station_a, resident=person, topic=topic, counsellor=counsellor,
-            starts_at=start + timedelta(days=n), ends_at=start + timedelta(days=n, minutes=minutes),
-            status=status, **kw,
+            station=station_a,
+            resident=person,
+            topic=topic,
+            counsellor=counsellor,
+            starts_at=start + timedelta(days=n),
+            ends_at=start + timedelta(days=n, minutes=minutes),
+            status=status,
+            **kw,
         )
         return consultation
 
@@ -168,8 +185,12 @@ def test_consultations_completed_topics_channels_sensitive(station_a):
     consult(people[3], psych, 22, status=Consultation.Status.NO_SHOW)
     for n, person in enumerate(people[1:]):  # last year: three people, two hours each
         factories.ConsultationFactory(
-            station=station_a, resident=person, topic=psych, counsellor=counsellor,
-            starts_at=at(2024, 5, 5 + n), ends_at=at(2024, 5, 5 + n, 12),
+            station=station_a,
+            resident=person,
+            topic=psych,
+            counsellor=counsellor,
+            starts_at=at(2024, 5, 5 + n),
+            ends_at=at(2024, 5, 5 + n, 12),
             status=Consultation.Status.COMPLETED,
         )
 
@@ -193,8 +214,12 @@ def test_volunteering_hours_volunteers_shifts(station_a):
 
     def hours(person, day, amount, status=HoursEntry.Status.APPROVED, opportunity=env):
         return factories.HoursEntryFactory(
-            station=station_a, volunteer=person, opportunity=opportunity, date=day,
-            hours=Decimal(amount), status=status,
+            station=station_a,
+            volunteer=person,
+            opportunity=opportunity,
+            date=day,
+            hours=Decimal(amount),
+            status=status,
             reviewed_at=None if status == HoursEntry.Status.PENDING else reviewed,
         )
 
@@ -235,7 +260,9 @@ def test_partners_and_agreements(station_a):
     assert values(s, "partners") == (3, 2)
     assert values(s, "agreements_signed") == (1, 1)
     assert cells(s, "partners_by_kind") == {
-        "Hospital": (1, 0), "Law firm": (1, 1), "School": (1, 1)
+        "Hospital": (1, 0),
+        "Law firm": (1, 1),
+        "School": (1, 1),
     }
 
 

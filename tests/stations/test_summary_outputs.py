@@ -39,7 +39,7 @@ def city():
     residents carrying marker names in every station."""
     city = factories.CityFactory(code="testcity", name_en="Test City", name_zh_hans="测试市")
     districts = []
-    for n in (1, 2):
+    for _n in (1, 2):
         district = factories.RegionFactory.create_district(city)
         street = factories.RegionFactory.create_street(district)
         stations = [
@@ -77,12 +77,20 @@ def _populate(station, topic, category):
         factories.RegistrationFactory(event=event, resident=person, checked_in_at=at(3, 1, 11))
     counsellor = factories.CounsellorFactory(station=station, name="Counsellor Markername")
     factories.ConsultationFactory(
-        station=station, resident=people[0], topic=topic, counsellor=counsellor,
-        starts_at=at(4, 1), ends_at=at(4, 1, 11), status=Consultation.Status.COMPLETED,
+        station=station,
+        resident=people[0],
+        topic=topic,
+        counsellor=counsellor,
+        starts_at=at(4, 1),
+        ends_at=at(4, 1, 11),
+        status=Consultation.Status.COMPLETED,
         notes="Private note about Zyxmarkerfamily",
     )
     factories.HoursEntryFactory(
-        station=station, volunteer=people[1], date=date(YEAR, 5, 1), status="approved",
+        station=station,
+        volunteer=people[1],
+        date=date(YEAR, 5, 1),
+        status="approved",
         reviewed_at=at(5, 2),
     )
 
@@ -100,7 +108,10 @@ def _texts(fmt, content) -> str:
     if fmt == "xlsx":
         wb = load_workbook(io.BytesIO(content))
         return "\n".join(
-            str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row
+            str(v)
+            for ws in wb.worksheets
+            for row in ws.iter_rows(values_only=True)
+            for v in row
             if v is not None
         )
     doc = pypdfium2.PdfDocument(content)
@@ -162,8 +173,9 @@ def test_no_page_or_file_holds_a_name_phone_or_document(client, city, official):
     outputs = []
     for lang in ("en", "zh-hans"):
         for param in [f"region:{district.code}", f"station:{stations[0].slug}"]:
-            outputs.append(client.get(f"/{lang}/summaries/", {"scope": param, "year": YEAR})
-                           .content.decode())
+            outputs.append(
+                client.get(f"/{lang}/summaries/", {"scope": param, "year": YEAR}).content.decode()
+            )
             for fmt in ("csv", "xlsx", "pdf"):
                 response = client.get(
                     f"/{lang}/summaries/download/", {"scope": param, "year": YEAR, "format": fmt}
@@ -208,7 +220,8 @@ def test_csv_is_one_tidy_table(city):
     # one French resident per station: merged with Germany into "other" per station
     station = districts[0][1][0].name_en
     assert [r[3:] for r in rows if r[1] == station and r[2] == "Residents by nationality"] == [
-        ["Other", "2025", "4"], ["Other", "2024", "0"],
+        ["Other", "2025", "4"],
+        ["Other", "2024", "0"],
     ]
     # the city has 4 French residents: shown
     assert ["Test City", "", "Residents by nationality", "France", "2025", "4"] in rows
@@ -221,8 +234,14 @@ def test_xlsx_has_a_sheet_per_section_numbers_and_charts(city):
     ).content
     wb = load_workbook(io.BytesIO(content))
     assert wb.sheetnames == [
-        "Overview", "Residents", "Neighbour events", "One-to-one consultations",
-        "Volunteering", "Co-building partners", "By region", "By station",
+        "Overview",
+        "Residents",
+        "Neighbour events",
+        "One-to-one consultations",
+        "Volunteering",
+        "Co-building partners",
+        "By region",
+        "By station",
     ]
     overview = {row[0]: row[1:] for row in wb["Overview"].iter_rows(values_only=True) if row[0]}
     assert overview["Residents registered at the year's end"][:3] == (16, 0, 16)
@@ -269,13 +288,15 @@ def test_query_count_does_not_grow_with_stations(city):
     topic = factories.TopicFactory(slug="visas")
     category = factories.EventCategoryFactory()
     for _ in range(5):
-        _populate(factories.StationFactory(region=factories.RegionFactory(parent=street)),
-                  topic, category)
+        _populate(
+            factories.StationFactory(region=factories.RegionFactory(parent=street)), topic, category
+        )
     assert queries() == before
 
 
-def test_staff_download_their_station_and_get_404_for_another(client, station_a, station_b,
-                                                              staff_a):
+def test_staff_download_their_station_and_get_404_for_another(
+    client, station_a, station_b, staff_a
+):
     client.force_login(staff_a)
     page = client.get(admin_path("stations_station_summary", station_a.pk))
     assert page.status_code == 200
@@ -301,22 +322,62 @@ def test_export_summary_command(city, tmp_path):
     _city, districts = city
     out = tmp_path / "summary.xlsx"
     call_command(
-        "export_summary", "--region", districts[0][0].code, "--year", str(YEAR),
-        "--format", "xlsx", "--language", "en", "--output", str(out),
+        "export_summary",
+        "--region",
+        districts[0][0].code,
+        "--year",
+        str(YEAR),
+        "--format",
+        "xlsx",
+        "--language",
+        "en",
+        "--output",
+        str(out),
     )
     assert load_workbook(out)["Overview"]["A1"].value.startswith("Yearly summary 2025")
     out = tmp_path / "summary.csv"
     call_command(
-        "export_summary", "--station", districts[0][1][0].slug, "--year", str(YEAR),
-        "--format", "csv", "--language", "zh-hans", "--output", str(out),
+        "export_summary",
+        "--station",
+        districts[0][1][0].slug,
+        "--year",
+        str(YEAR),
+        "--format",
+        "csv",
+        "--language",
+        "zh-hans",
+        "--output",
+        str(out),
     )
     assert "居民" in out.read_text(encoding="utf-8-sig")
     with pytest.raises(CommandError, match="Unknown format"):
-        call_command("export_summary", "--region", districts[0][0].code, "--year", "2025",
-                     "--format", "docx", "--language", "en", "--output", str(out))
+        call_command(
+            "export_summary",
+            "--region",
+            districts[0][0].code,
+            "--year",
+            "2025",
+            "--format",
+            "docx",
+            "--language",
+            "en",
+            "--output",
+            str(out),
+        )
     with pytest.raises(CommandError, match="No region"):
-        call_command("export_summary", "--region", "nowhere", "--year", "2025",
-                     "--format", "csv", "--language", "en", "--output", str(out))
+        call_command(
+            "export_summary",
+            "--region",
+            "nowhere",
+            "--year",
+            "2025",
+            "--format",
+            "csv",
+            "--language",
+            "en",
+            "--output",
+            str(out),
+        )
 
 
 def test_delivery_due_on_the_regions_day_and_sent_in_the_officials_language(city):
@@ -338,7 +399,8 @@ def test_delivery_due_on_the_regions_day_and_sent_in_the_officials_language(city
     assert chinese.subject.startswith("2025年度总结")
     assert english.subject == "Yearly summary 2025: Test City"
     assert [a[0] for a in english.attachments] == [
-        "summary-testcity-2025-en.pdf", "summary-testcity-2025-en.xlsx"
+        "summary-testcity-2025-en.pdf",
+        "summary-testcity-2025-en.xlsx",
     ]
     assert "/en/summaries/" in english.body
 

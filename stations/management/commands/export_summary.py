@@ -40,12 +40,16 @@ class Command(BaseCommand):
             if opts["region"]:
                 region = Region.objects.filter(code=opts["region"]).first()
                 if region is None:
-                    raise CommandError(_("No region with the code “%(code)s”.") % {"code": opts["region"]})
+                    raise CommandError(
+                        _("No region with the code “%(code)s”.") % {"code": opts["region"]}
+                    )
                 scope = scope_for_region(region)
             else:
                 station = Station.objects.filter(slug=opts["station"]).first()
                 if station is None:
-                    raise CommandError(_("No station with the slug “%(slug)s”.") % {"slug": opts["station"]})
+                    raise CommandError(
+                        _("No station with the slug “%(slug)s”.") % {"slug": opts["station"]}
+                    )
                 scope = scope_for_station(station)
             file = export_summary(scope=scope, year=year, fmt=fmt, language=language)
         with open(opts["output"], "wb") as out:
