@@ -160,13 +160,15 @@ def _station_table(pdf: Report) -> None:
         pdf.multi_cell(20, 3.2, "\n".join(labels[key]), align="R", new_x=XPos.RIGHT, new_y=YPos.TOP)
     pdf.set_xy(pdf.l_margin, y + 24)
     pdf.set_text_color(*INK)
+    pdf.set_fill_color(235, 241, 247)
     for unit in [*s.regions, *s.stations]:
         pdf.room(6)
         pdf.set_font(FONT, size=7.5)
-        pdf.cell(name_w, 5, unit.name[:34], border="B")
+        shaded = unit.kind == "region"  # subtotals of the regions, then the stations
+        pdf.cell(name_w, 5, unit.name[:34], border="B", fill=shaded)
         for key in STATION_COLUMNS:
             line = unit.lines[key]
-            pdf.cell(20, 5, number(line.current, line.unit), border="B", align="R")
+            pdf.cell(20, 5, number(line.current, line.unit), border="B", align="R", fill=shaded)
         pdf.ln(5)
 
 
