@@ -35,7 +35,7 @@ def _bars(summary) -> None:
                 cell.bar_previous = round(float(cell.previous) / float(top) * CHART_WIDTH, 1)
 
 
-def _parse(request, choices):
+def _parse(request):
     """(scope, year, errors) from the query string; scope None until chosen."""
     errors = []
     today = timezone.localdate()
@@ -56,7 +56,7 @@ def summaries(request):
     choices = official_choices(request.user)
     if not choices:
         raise Http404
-    scope, year, errors = _parse(request, choices)
+    scope, year, errors = _parse(request)
     summary = None
     if scope is not None and not errors:
         summary = build_summary(scope, year, get_language())
@@ -68,7 +68,6 @@ def summaries(request):
         "errors": errors,
         "summary": summary,
         "formats": FORMAT_LABELS.items(),
-        "years": range(timezone.localdate().year, timezone.localdate().year - 6, -1),
     }
     return render(request, "stations/summaries.html", context, status=400 if errors else 200)
 
@@ -78,7 +77,7 @@ def summary_download(request):
     choices = official_choices(request.user)
     if not choices:
         raise Http404
-    scope, year, errors = _parse(request, choices)
+    scope, year, errors = _parse(request)
     if scope is None:
         raise Http404
     try:
