@@ -211,7 +211,7 @@ class Scope:
     region: Region | None
     station: Station | None
     stations: list[Station]
-    # {region id: (parent id, level, region)} of the whole tree, for roll-ups
+    # {region id: region} of the whole tree (parents linked), for roll-ups
     tree: dict[int, Region] = field(default_factory=dict)
 
     @property

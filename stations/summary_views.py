@@ -51,16 +51,7 @@ def _parse(request):
     return scope, year, errors
 
 
-@login_required
-def summaries(request):
-    choices = official_choices(request.user)
-    if not choices:
-        raise Http404
-    scope, year, errors = _parse(request)
-    summary = None
-    if scope is not None and not errors:
-        summary = build_summary(scope, year, get_language())
-        _bars(summary)
+def _page(request, choices, scope, year, errors, summary=None):
     context = {
         "choices": choices,
         "scope": scope,
@@ -72,11 +63,30 @@ def summaries(request):
     return render(request, "stations/summaries.html", context, status=400 if errors else 200)
 
 
-@login_required
-def summary_download(request):
+def _official_choices(request):
+    """The official's regions and stations; 404 for anyone who is not an official."""
     choices = official_choices(request.user)
     if not choices:
         raise Http404
+    return choices
+
+
+@login_required
+def summaries(request):
+    """The scopes the official may choose, and the chosen summary with charts."""
+    choices = _official_choices(request)
+    scope, year, errors = _parse(request)
+    summary = None
+    if scope is not None and not errors:
+        summary = build_summary(scope, year, get_language())
+        _bars(summary)
+    return _page(request, choices, scope, year, errors, summary)
+
+
+@login_required
+def summary_download(request):
+    """The chosen summary as a file in the page's language."""
+    choices = _official_choices(request)
     scope, year, errors = _parse(request)
     if scope is None:
         raise Http404
@@ -85,16 +95,7 @@ def summary_download(request):
     except ValidationError as exc:
         errors.extend(exc.messages)
     if errors:
-        context = {
-            "choices": choices,
-            "scope": scope,
-            "year": year,
-            "errors": errors,
-            "summary": None,
-            "formats": FORMAT_LABELS.items(),
-            "years": [],
-        }
-        return render(request, "stations/summaries.html", context, status=400)
+        return _page(request, choices, scope, year, errors)
     file = export_summary(scope=scope, year=year, fmt=fmt, language=get_language())
     response = HttpResponse(file.content, content_type=file.mimetype)
     response["Content-Disposition"] = f'attachment; filename="{file.filename}"'

@@ -303,7 +303,10 @@ def test_staff_download_their_station_and_get_404_for_another(
     client, station_a, station_b, staff_a
 ):
     client.force_login(staff_a)
-    page = client.get(admin_path("stations_station_summary", station_a.pk))
+    change = client.get(admin_path("stations_station_change", station_a.pk))
+    summary_path = admin_path("stations_station_summary", station_a.pk)
+    assert summary_path in change.content.decode()  # the button on the station's page
+    page = client.get(summary_path)
     assert page.status_code == 200
     response = client.get(
         admin_path("stations_station_summary", station_a.pk),
