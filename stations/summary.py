@@ -252,11 +252,7 @@ def scope_for_region(region: Region) -> Scope:
     with scopes_disabled():
         tree = _tree()
         ids = _below(tree, region.pk)
-        stations = list(
-            Station.objects.filter(region_id__in=ids, is_active=True).order_by(
-                "region__code", "slug"
-            )
-        )
+        stations = list(Station.objects.filter(region_id__in=ids).order_by("region__code", "slug"))
     for station in stations:
         station._state.fields_cache["region"] = tree[station.region_id]
     return Scope(region=tree[region.pk], station=None, stations=stations, tree=tree)
@@ -276,14 +272,15 @@ def official_regions(user) -> list[Region]:
 
 
 def official_choices(user) -> list[tuple[Region, list[Region], list[Station]]]:
-    """For each region of the official: the regions and active stations under it."""
+    """For each region of the official: the regions and stations under it (closed
+    stations too: their figures still count for the years they worked)."""
     out = []
     roots = official_regions(user)
     if not roots:
         return out
     with scopes_disabled():
         tree = _tree()
-        stations = list(Station.objects.filter(is_active=True).order_by("region__code", "slug"))
+        stations = list(Station.objects.all().order_by("region__code", "slug"))
     for root in roots:
         ids = _below(tree, root.pk)
         regions = sorted((tree[i] for i in ids), key=lambda r: r.code)
@@ -309,7 +306,7 @@ def summary_scope_for_official(user, param: str) -> Scope:
             if region is None:
                 raise Http404
             return scope_for_region(region)
-        station = Station.objects.filter(slug=value, region_id__in=allowed, is_active=True).first()
+        station = Station.objects.filter(slug=value, region_id__in=allowed).first()
     if station is None:
         raise Http404
     return scope_for_station(station)

@@ -285,6 +285,11 @@ def test_region_rolls_up_its_stations_and_counts_countries_once():
     assert [u.slug for u in s.regions] == [street1.code, street2.code]
     assert [u.lines["residents_total"].current for u in s.regions] == [3, 7]
     assert [u.lines["countries"].current for u in s.regions] == [1, 2]
+    # a station that has since closed still counts for the years it worked
+    s1.is_active = False
+    s1.save()
+    closed = build_summary(scope_for_region(district), YEAR, "en")
+    assert values(closed, "residents_total") == (10, 0)
 
 
 def test_labels_follow_the_language(station_a):
