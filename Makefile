@@ -38,6 +38,12 @@ messages: $(VENV)/.installed
 bench: setup
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
+# Time of the city-wide yearly summary of 100 stations beside its own SQL
+# (docs/summaries.md); builds portal_bench_summary on first use.
+.PHONY: bench-summary
+bench-summary: setup
+	$(PY) scripts/bench_summary.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_user_model
@@ -198,6 +199,60 @@ class StationAdmin(NotFoundNotRedirectMixin, RolePermissionMixin, TranslationAdm
         if request.user.is_superuser:
             return {"slug": ("name_en",)}
         return {}
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view(self.summary_view)
+        return [
+            path("<path:object_id>/summary/", view, name="stations_station_summary"),
+            *super().get_urls(),
+        ]
+
+    def summary_view(self, request, object_id):
+        """The yearly summary of one station for its staff: a page of links, or
+        the file when a format is asked for. Another station's id answers 404."""
+        from django.http import HttpResponse
+        from django.template.response import TemplateResponse
+
+        from .exporters import FORMAT_LABELS, check_format, check_language, export_summary
+        from .summary import parse_year, scope_for_station
+
+        station = self.get_object(request, unquote(object_id))
+        if station is None:
+            raise Http404(_("This record does not exist or belongs to another station."))
+        today = timezone.localdate()
+        errors, year = [], today.year - 1
+        try:
+            if request.GET.get("year"):
+                year = parse_year(request.GET["year"], today=today)
+            if request.GET.get("format"):
+                fmt = check_format(request.GET["format"])
+                language = check_language(request.GET.get("language", ""))
+                file = export_summary(
+                    scope=scope_for_station(station), year=year, fmt=fmt, language=language
+                )
+                response = HttpResponse(file.content, content_type=file.mimetype)
+                response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+                return response
+        except ValidationError as exc:
+            errors = exc.messages
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": station,
+            "title": _("Yearly summary of %(station)s") % {"station": station.name},
+            "year": year,
+            "errors": errors,
+            "formats": FORMAT_LABELS.items(),
+            "languages": settings.LANGUAGES,
+        }
+        return TemplateResponse(
+            request,
+            "admin/stations/station/summary.html",
+            context,
+            status=400 if errors else 200,
+        )
 
 
 class MembershipForm(ServiceForm):

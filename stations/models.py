@@ -1,8 +1,11 @@
 """The tenant and its surroundings: the region tree, stations, staff roles,
 officials' regions and partner organisations."""
 
+from datetime import date
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -42,6 +45,21 @@ class Region(models.Model):
         related_name="children",
     )
 
+    # The day each year the previous year's summary goes to the region's
+    # officials (stations.delivery); 10 January unless set otherwise.
+    summary_delivery_month = models.PositiveSmallIntegerField(
+        _("summary delivery month"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+        help_text=_("Month in which the previous year's summary is e-mailed to the officials."),
+    )
+    summary_delivery_day = models.PositiveSmallIntegerField(
+        _("summary delivery day"),
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_("Day of that month; a day that does not exist every year is refused."),
+    )
+
     class Meta:
         verbose_name = _("region")
         verbose_name_plural = _("regions")
@@ -63,6 +81,7 @@ class Region(models.Model):
 
     def clean(self):
         super().clean()
+        self.clean_delivery_date()
         if self.level == self.Level.CITY:
             if self.parent_id:
                 raise ValidationError({"parent": _("A city cannot have a parent region.")})
@@ -82,6 +101,15 @@ class Region(models.Model):
             )
         if self.pk and self.pk in {r.pk for r in self.parent.ancestors(include_self=True)}:
             raise ValidationError({"parent": _("A region cannot be placed under itself.")})
+
+    def clean_delivery_date(self) -> None:
+        try:
+            # 2025 is not a leap year: 29 February would be skipped three years in four
+            date(2025, self.summary_delivery_month, self.summary_delivery_day)
+        except (TypeError, ValueError):
+            raise ValidationError(
+                {"summary_delivery_day": _("Choose a day that exists in every year.")}
+            ) from None
 
     def ancestors(self, include_self: bool = False) -> list["Region"]:
         """From the city down to the parent (and this region if asked)."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import summary_views, views
 
 app_name = "stations"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("notices/<int:pk>/", views.notice_detail, name="notice"),
     path("guides/", views.guide_list, name="guides"),
     path("guides/<slug:station>/<slug:slug>/", views.guide_detail, name="guide"),
+    path("summaries/", summary_views.summaries, name="summaries"),
+    path("summaries/download/", summary_views.summary_download, name="summary_download"),
 ]
