@@ -185,7 +185,9 @@ def test_no_template_carries_inline_script_or_style():
 
 
 def production(command: list[str]) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    # the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is for the test process only
+    unset = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),

@@ -16,7 +16,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count, F, Q, Sum
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -151,7 +151,8 @@ def test_every_role_is_present_and_can_log_in(demo):
     official_levels = set(RegionMembership.objects.values_list("region__level", flat=True))
     assert official_levels == {"city", "district"}
     for login in demo_data.LOGINS:
-        user = authenticate(email=login.email, password=demo_data.DEMO_PASSWORD)
+        request = RequestFactory().post("/en/accounts/login/")
+        user = authenticate(request, email=login.email, password=demo_data.DEMO_PASSWORD)
         assert user is not None, login.email
         assert user.is_staff == (login.role != "resident")
         assert user.is_superuser == (login.role == "superuser")
