@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import two_factor, views
 
 app_name = "accounts"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("confirm-again/", views.resend_confirmation, name="resend_confirmation"),
     path("login/", views.login, name="login"),
+    path("two-factor/", two_factor.verify, name="two_factor"),
     path("logout/", views.logout, name="logout"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path("password/reset/sent/", views.password_reset_done, name="password_reset_done"),

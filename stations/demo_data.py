@@ -16,12 +16,20 @@ of psychological counselling, about 300 hours of volunteer service.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
 # One password for every demo account, printed by the command and documented in
 # docs/demo-data.md. Demo databases only: never load the demo into production.
 DEMO_PASSWORD = "demo-station-2026"
+
+
+def demo_totp_key(email: str) -> str:
+    """The demo authenticator key of a demo login (hex, 20 bytes): fixed, so
+    that the demo's codes can be printed (`manage.py demo_codes`). Demo data
+    only; a real device gets a random key when its owner sets it up."""
+    return hashlib.sha256(f"demo authenticator {email}".encode()).hexdigest()[:40]
 
 DEMO_DOMAIN = "demo.example.org"
 

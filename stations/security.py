@@ -77,9 +77,13 @@ class StaffSessionTimeoutMiddleware:
 
 
 def _holds_personal_data(user) -> bool:
+    from stations.models import StationMembership
+
+    # runs before the station scope is opened: who the user is decides it
+    memberships = StationMembership.objects.with_scopes_disabled().filter(user=user)
     return bool(
         user.is_staff
         or user.is_superuser
-        or user.station_memberships.exists()
+        or memberships.exists()
         or user.region_memberships.exists()
     )

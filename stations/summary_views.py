@@ -7,12 +7,13 @@ does not exist. Pages and files hold counts only, never a resident."""
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
+
+from accounts.two_factor import verified_required
 
 from .exporters import FORMAT_LABELS, check_format, export_summary
 from .summary import (
@@ -71,7 +72,7 @@ def _official_choices(request):
     return choices
 
 
-@login_required
+@verified_required
 def summaries(request):
     """The scopes the official may choose, and the chosen summary with charts."""
     choices = _official_choices(request)
@@ -83,7 +84,7 @@ def summaries(request):
     return _page(request, choices, scope, year, errors, summary)
 
 
-@login_required
+@verified_required
 def summary_download(request):
     """The chosen summary as a file in the page's language."""
     choices = _official_choices(request)

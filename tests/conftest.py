@@ -79,6 +79,8 @@ def staff_b(station_b):
 
 @pytest.fixture
 def client_a(client, staff_a):
-    """The test client, logged in as station A's manager."""
-    client.force_login(staff_a)
+    """The test client, logged in as station A's manager (second factor passed)."""
+    from tests.helpers import log_in_verified
+
+    log_in_verified(client, staff_a)
     return client

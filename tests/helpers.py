@@ -44,11 +44,26 @@ def post_action(client, model, action: str, rows, *, follow: bool = False, **dat
     return client.post(admin_url(model, "changelist"), data, follow=follow)
 
 
-def login_with_role(client, station, role: str):
-    """Log `client` in as a new member of `station` with `role`; returns the user."""
-    user = factories.MembershipFactory(station=station, role=role).user
+def log_in_verified(client, user):
+    """Log `client` in as `user` with the second factor passed, as staff and
+    officials are after the two-factor page (accounts/two_factor.py): a
+    confirmed authenticator device, and the session verified with it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     client.force_login(user)
+    device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     return user
+
+
+def login_with_role(client, station, role: str):
+    """Log `client` in as a new member of `station` with `role` (second factor
+    passed); returns the user."""
+    user = factories.MembershipFactory(station=station, role=role).user
+    return log_in_verified(client, user)
 
 
 def messages_of(response) -> list[str]:

@@ -98,8 +98,14 @@ def log_in(page, live_server, user) -> None:
     from django.conf import settings
     from django.test import Client
 
+    from accounts.two_factor import needs_second_factor
+    from tests.helpers import log_in_verified
+
     client = Client()
-    client.force_login(user)
+    if needs_second_factor(user):
+        log_in_verified(client, user)
+    else:
+        client.force_login(user)
     session = client.cookies[settings.SESSION_COOKIE_NAME]
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session.value, "url": live_server.url}]

@@ -100,6 +100,14 @@ def test_directory_fits_a_phone_screen(live_server, chromium, two_stations, arti
         context.close()
 
 
+def current_code(user) -> str:
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user)
+    return f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}"
+
+
 def test_staff_member_sees_only_their_station_in_the_english_admin(
     live_server, browser_page, two_stations, artifacts
 ):
@@ -114,6 +122,13 @@ def test_staff_member_sees_only_their_station_in_the_english_admin(
     page.locator("#id_username").fill(staff.email)
     page.locator("#id_password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in").click()
+
+    # first log-in of staff: set up the authenticator app, then type its code
+    page.wait_for_url(f"{live_server.url}/en/accounts/two-factor/*")
+    expect(page.get_by_role("img", name="QR code for the authenticator app")).to_be_visible()
+    page.screenshot(path=artifacts / "two-factor-setup-en.png", full_page=True)
+    page.get_by_label("Six-digit code").fill(current_code(staff))
+    page.get_by_role("button", name="Continue").click()
 
     page.wait_for_url(f"{live_server.url}/en/admin/")
     expect(page.locator("html")).to_have_attribute("lang", "en")

@@ -7,7 +7,7 @@ from django.test import Client
 
 from stations.models import Partner, Region, RegionMembership, Station, StationMembership
 from tests import factories
-from tests.helpers import admin_url, login_with_role, messages_of, post_action
+from tests.helpers import admin_url, log_in_verified, login_with_role, messages_of, post_action
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 @pytest.fixture
 def superuser_client(db):
     client = Client()
-    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    log_in_verified(client, factories.UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -162,6 +162,31 @@ def test_every_role_is_present_and_can_log_in(demo):
     assert Resident.objects.filter(user__email=resident_login.email).count() == 1
 
 
+def test_staff_and_officials_can_pass_the_second_factor_with_demo_codes(demo, settings):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_codes", stdout=out)
+    codes = dict(line.split() for line in out.getvalue().splitlines() if "@" in line)
+    needing = {login.email for login in demo_data.LOGINS if login.role != "resident"}
+    assert set(codes) == needing
+    for email in sorted(needing)[:3]:
+        device = TOTPDevice.objects.get(user__email=email, confirmed=True)
+        assert device.verify_token(codes[email]), email
+    assert not TOTPDevice.objects.filter(user__email__in=[
+        login.email for login in demo_data.LOGINS if login.role == "resident"
+    ]).exists()
+
+
+def test_demo_codes_are_refused_outside_development(demo, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("demo_codes")
+
+
 def test_every_row_belongs_to_its_station(demo):
     mismatches = {
         "registration event": Registration.objects.exclude(event__station=F("station")),

@@ -22,7 +22,7 @@ from stations.exporters.pdf import font_path
 from stations.periods import SUMMARY_TZ
 from stations.summary import build_summary, scope_for_region
 from tests import factories
-from tests.helpers import admin_path
+from tests.helpers import admin_path, log_in_verified
 
 pytestmark = pytest.mark.django_db
 YEAR = 2025
@@ -121,7 +121,7 @@ def _texts(fmt, content) -> str:
 def test_official_sees_own_district_and_its_stations(client, city, official):
     _city, districts = city
     district, stations = districts[0]
-    client.force_login(official)
+    log_in_verified(client, official)
     page = client.get("/en/summaries/")
     assert page.status_code == 200
     assert f"region:{district.code}" in page.content.decode()
@@ -140,7 +140,7 @@ def test_official_sees_own_district_and_its_stations(client, city, official):
 def test_official_gets_404_for_another_district_and_each_of_its_stations(client, city, official):
     city_region, districts = city
     other, stations = districts[1]
-    client.force_login(official)
+    log_in_verified(client, official)
     params = [f"region:{other.code}", f"region:{city_region.code}", "region:nowhere"]
     params += [f"station:{s.slug}" for s in stations]
     for param in params:
@@ -150,7 +150,7 @@ def test_official_gets_404_for_another_district_and_each_of_its_stations(client,
 
 
 def test_people_who_are_not_officials_get_404(client, city, staff_a):
-    client.force_login(staff_a)
+    log_in_verified(client, staff_a)
     assert client.get("/en/summaries/").status_code == 404
     client.logout()
     assert client.get("/en/summaries/").status_code == 302  # to the login page
@@ -158,7 +158,7 @@ def test_people_who_are_not_officials_get_404(client, city, staff_a):
 
 def test_bad_input_gets_a_clear_message(client, city, official):
     _city, districts = city
-    client.force_login(official)
+    log_in_verified(client, official)
     scope = f"region:{districts[0][0].code}"
     future = client.get("/en/summaries/", {"scope": scope, "year": date.today().year + 1})
     assert future.status_code == 400
@@ -174,7 +174,7 @@ def test_bad_input_gets_a_clear_message(client, city, official):
 def test_no_page_or_file_holds_a_name_phone_or_document(client, city, official):
     _city, districts = city
     district, stations = districts[0]
-    client.force_login(official)
+    log_in_verified(client, official)
     outputs = []
     for lang in ("en", "zh-hans"):
         for param in [f"region:{district.code}", f"station:{stations[0].slug}"]:
@@ -302,7 +302,7 @@ def test_query_count_does_not_grow_with_stations(city):
 def test_staff_download_their_station_and_get_404_for_another(
     client, station_a, station_b, staff_a
 ):
-    client.force_login(staff_a)
+    log_in_verified(client, staff_a)
     change = client.get(admin_path("stations_station_change", station_a.pk))
     summary_path = admin_path("stations_station_summary", station_a.pk)
     assert summary_path in change.content.decode()  # the button on the station's page

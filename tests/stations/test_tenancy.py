@@ -89,12 +89,12 @@ def test_staff_who_are_also_residents_elsewhere_see_only_their_station_in_the_ad
     client, station_a, station_b, staff_a
 ):
     from residents.models import Resident as ResidentModel
-    from tests.helpers import admin_url
+    from tests.helpers import admin_url, log_in_verified
 
     factories.ResidentFactory(station=station_b, user=staff_a, family_name="Myself")
     factories.ResidentFactory(station=station_b, family_name="Neighbour")
     ours = factories.ResidentFactory(station=station_a, family_name="Ours")
-    client.force_login(staff_a)
+    log_in_verified(client, staff_a)
     response = client.get(admin_url(ResidentModel, "changelist"))
     assert [r.pk for r in response.context["cl"].result_list] == [ours.pk]
 

@@ -38,6 +38,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone, translation
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_scopes import scopes_disabled
 
 from consultations.models import Availability, Consultation, Counsellor, Topic
@@ -267,6 +268,14 @@ class DemoLoader:
                 )
             elif login.role == "official":
                 RegionMembership.objects.get_or_create(region=regions[login.region], user=user)
+            if login.role != "resident":
+                # staff and officials need a second factor (accounts/two_factor.py);
+                # the demo gives each a known key, `demo_codes` prints the codes
+                TOTPDevice.objects.update_or_create(
+                    user=user,
+                    name="demo authenticator",
+                    defaults={"key": data.demo_totp_key(login.email), "confirmed": True},
+                )
         return users
 
     def load_counsellors(self, stations, users, topics) -> dict[str, list[tuple]]:
@@ -1007,3 +1016,7 @@ class Command(BaseCommand):
         for login in data.LOGINS:
             where = login.station or login.region or "all stations"
             out.write(f"  {login.email:<36} {login.role:<11} {where}")
+        out.write(
+            "Staff and officials also type a six-digit code after the password: "
+            "`python manage.py demo_codes` prints the current ones."
+        )
