@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stations.security.StaffSessionTimeoutMiddleware",
+    "stations.audit.AuditMiddleware",
     # after authentication: the scope depends on who is asking
     "stations.tenancy.StationScopeMiddleware",
     # last: turns a locked-out login into the lockout page

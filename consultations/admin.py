@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from stations.admin import ServiceAdminMixin, ServiceForm, StationFixedMixin
-from stations.adminbase import CatalogueAdmin, StationScopedAdmin, StationScopedTranslationAdmin
+from stations.adminbase import (
+    CatalogueAdmin,
+    RecordsSensitiveViewsMixin,
+    StationScopedAdmin,
+    StationScopedTranslationAdmin,
+)
 
 from .models import Availability, Consultation, Counsellor, Topic
 from .selectors import counsellors_schedulable_by
@@ -89,7 +94,11 @@ class ConsultationForm(ServiceForm):
 
 
 @admin.register(Consultation)
-class ConsultationAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
+class ConsultationAdmin(
+    RecordsSensitiveViewsMixin, ServiceAdminMixin, StationFixedMixin, StationScopedAdmin
+):
+    sensitive_fields = ("notes",)
+
     form = ConsultationForm
     list_display = ("starts_at", "topic", "counsellor", "channel", "status", "resident")
     list_filter = ("station", "topic", "channel", "status")

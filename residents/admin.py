@@ -15,6 +15,7 @@ from django_countries.filters import CountryFilter
 
 from stations.adminbase import (
     AddThenShowMixin,
+    RecordsSensitiveViewsMixin,
     StationScopedAdmin,
     StationScopedInline,
     TimestampListFilter,
@@ -56,7 +57,9 @@ class ConsentInline(StationScopedInline):
 
 
 @admin.register(Resident)
-class ResidentAdmin(StationScopedAdmin):
+class ResidentAdmin(RecordsSensitiveViewsMixin, StationScopedAdmin):
+    sensitive_fields = ("document_number", "document_expires")
+
     list_display = [
         "name",
         "chinese_name",

@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.tickets import link_code
+from residents.models import Resident
+from stations.audit import record_view
 from stations.fields import display_phone
 from stations.selectors import station_list_public
 
@@ -198,6 +200,8 @@ def withdraw_consent(request: HttpRequest, pk: int) -> HttpResponse:
 def my_data(request: HttpRequest) -> HttpResponse:
     """Everything the portal holds about the person, as a JSON file."""
     data = resident_data_export(request.user)
+    for profile in Resident.objects.with_scopes_disabled().filter(user=request.user):
+        record_view(profile, ["all"], action="export")
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     filename = f"my-data-{timezone.localdate():%Y-%m-%d}.json"

@@ -37,6 +37,7 @@ from .adminbase import (
     StationScopedTranslationAdmin,
 )
 from .models import (
+    AuditEntry,
     GuidePage,
     Notice,
     Partner,
@@ -517,3 +518,28 @@ class GuidePageAdmin(StationFixedMixin, StationScopedTranslationAdmin):
             },
         ),
     ]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(StationScopedAdmin):
+    """The station's audit log, for its managers (and superusers): read only,
+    for everyone. The database refuses changes too (migration 0004)."""
+
+    list_display = ("at", "action", "model", "object_id", "actor_kind", "actor_id", "address",
+                    "station")
+    list_filter = ("action", "model", "actor_kind", "station")
+    date_hierarchy = "at"
+    search_fields = ("object_id",)
+    list_select_related = ("station",)
+    fields = ("at", "station", "action", "model", "object_id", "actor_kind", "actor_id",
+              "address", "changes")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

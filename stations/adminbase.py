@@ -103,6 +103,26 @@ class RolePermissionMixin:
         return self._allowed(request, "delete", obj)
 
 
+class RecordsSensitiveViewsMixin:
+    """Records in the audit log each time a change page shows one of
+    `sensitive_fields` with a value (stations/audit.py)."""
+
+    sensitive_fields: tuple[str, ...] = ()
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and self.sensitive_fields:
+            from django.contrib.admin.utils import unquote
+
+            from .audit import record_view
+
+            obj = self.get_object(request, unquote(object_id))
+            shown = [name for name in self.sensitive_fields if getattr(obj, name, None)]
+            if obj is not None and shown:
+                record_view(obj, shown)
+        return response
+
+
 class NotFoundNotRedirectMixin:
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
         # Django's admin redirects with a message; for another station's id the

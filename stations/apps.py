@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.utils.translation import gettext_lazy as _
 
 # Apps whose rows the cached public pages show (stations/pagecache.py).
@@ -22,3 +22,9 @@ class StationsConfig(AppConfig):
         # makes the anonymous visitors' cached pages stale.
         for signal in (post_save, post_delete, m2m_changed):
             signal.connect(_public_rows_changed, dispatch_uid=f"public-pages-{signal!r}")
+        # The audit log of personal data (stations/audit.py): whoever saves it.
+        from stations import audit
+
+        pre_save.connect(audit.remember_before_save, dispatch_uid="audit-before")
+        post_save.connect(audit.record_save, dispatch_uid="audit-save")
+        post_delete.connect(audit.record_delete, dispatch_uid="audit-delete")

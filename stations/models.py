@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from .fields import LanguagesField, PhoneField
@@ -392,3 +393,57 @@ class GuidePage(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AuditEntry(models.Model):
+    """One create, change, delete, view or export of personal data
+    (stations/audit.py). Rows are written once and never changed: the admin
+    offers no edit, `save()` refuses an existing row, and a PostgreSQL trigger
+    refuses UPDATE and DELETE.
+
+    Nothing here identifies a resident by itself: the row names the record by
+    model and id, the fields changed, and values only of fields that are not
+    personal (a status, a date); personal values are masked. The actor is a
+    user id and a kind, not a name, so anonymising a person leaves no trace of
+    them here.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", pgettext_lazy("audit action", "created")
+        CHANGE = "change", pgettext_lazy("audit action", "changed")
+        DELETE = "delete", pgettext_lazy("audit action", "deleted")
+        VIEW = "view", _("viewed sensitive fields")
+        EXPORT = "export", pgettext_lazy("audit action", "exported")
+
+    class ActorKind(models.TextChoices):
+        STAFF = "staff", _("staff")
+        RESIDENT = "resident", _("resident")
+        SYSTEM = "system", _("system")
+
+    station = models.ForeignKey(
+        Station, verbose_name=_("station"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    actor_id = models.BigIntegerField(_("user id"), null=True, blank=True)
+    actor_kind = models.CharField(_("who"), max_length=10, choices=ActorKind.choices)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    model = models.CharField(_("record type"), max_length=64)
+    object_id = models.CharField(_("record id"), max_length=40)
+    changes = models.JSONField(_("what changed"), default=dict, blank=True)
+
+    objects = ScopedManager(station="station")
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["station", "-at"], name="audit_station_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.model} {self.object_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("The audit log cannot be changed."))
+        super().save(*args, **kwargs)

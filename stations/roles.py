@@ -32,6 +32,8 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "consultations.consultation": {Role.MANAGER: ALL, Role.STAFF: EDIT, Role.COUNSELLOR: EDIT},
     "consultations.counsellor": {Role.MANAGER: ALL, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},
     "consultations.availability": {Role.MANAGER: ALL, Role.STAFF: EDIT, Role.COUNSELLOR: EDIT},
+    # the audit log: managers read their station's; nobody writes
+    "stations.auditentry": {Role.MANAGER: VIEW, Role.STAFF: NONE, Role.COUNSELLOR: NONE},
     # city-wide catalogues: every role reads, only superusers write
     "stations.region": {Role.MANAGER: VIEW, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},
     "events.eventcategory": {Role.MANAGER: VIEW, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},

@@ -87,3 +87,17 @@ def _holds_personal_data(user) -> bool:
         or memberships.exists()
         or user.region_memberships.exists()
     )
+
+
+def client_address(request) -> str | None:
+    """The client's address as the audit log and the lockout see it: the
+    socket's, or with TRUSTED_PROXY_COUNT proxies of ours in front, the
+    X-Forwarded-For entry the outermost of them appended (a client can forge
+    the entries before it, not that one)."""
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0))
+    if proxies:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a for a in forwarded if a]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None

@@ -12,6 +12,7 @@ from consultations.models import Availability, Consultation, Counsellor, Topic
 from events.models import Event, EventCategory, Registration
 from residents.models import Consent, Resident
 from stations.models import (
+    AuditEntry,
     GuidePage,
     Notice,
     Partner,
@@ -312,3 +313,14 @@ class HoursEntryFactory(factory.django.DjangoModelFactory):
     volunteer = factory.SubFactory(ResidentFactory, station=factory.SelfAttribute("..station"))
     date = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
     hours = Decimal("2.50")
+
+
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AuditEntry
+
+    station = factory.SubFactory(StationFactory)
+    actor_kind = AuditEntry.ActorKind.SYSTEM
+    action = AuditEntry.Action.VIEW
+    model = "residents.resident"
+    object_id = factory.Sequence(str)
