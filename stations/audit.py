@@ -14,8 +14,7 @@ How entries are made:
 
 Values of personal fields are never stored: a changed name is recorded as
 "name changed", not with the name. Writes that bypass `save()` (a queryset
-`update()`, `bulk_create`) are not recorded; the services that do so are
-listed in docs/security.md.
+`update()`, `bulk_create`) are not recorded (docs/security.md).
 """
 
 from __future__ import annotations
