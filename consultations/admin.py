@@ -23,7 +23,7 @@ from stations.adminbase import (
 )
 
 from .models import Availability, Consultation, Counsellor, Topic
-from .selectors import counsellors_schedulable_by
+from .selectors import counsellors_schedulable_by, may_read_notes
 from .services import (
     AVAILABILITY_FIELDS,
     EDITABLE_FIELDS,
@@ -126,6 +126,15 @@ class ConsultationAdmin(
     )
     readonly_fields = ("status", "created_at", "updated_at")
     actions = ("mark_completed", "mark_no_show", "mark_cancelled")
+
+    def get_fields(self, request, obj=None):
+        """The notes are the counsellor's: shown only to the counsellor of the
+        consultation (on the add page, to someone with a counsellor profile at
+        one of their stations). Everyone else sees that it took place."""
+        fields = super().get_fields(request, obj)
+        if may_read_notes(request.user, obj):
+            return fields
+        return [name for name in fields if name != "notes"]
 
     def _set_status(self, request, queryset, status: str) -> None:
         self.run_row_action(

@@ -340,3 +340,21 @@ def has_health_consent(user, *, station: Station) -> bool:
         purpose=Consent.Purpose.HEALTH_COUNSELLING,
         withdrawn_at__isnull=True,
     ).exists()
+
+
+def may_read_notes(user, consultation: Consultation | None) -> bool:
+    """Consultation notes are read by the consultation's own counsellor only
+    (least privilege: other staff, managers and superusers included, see that
+    it took place, not what was said). With no consultation (a new one), by
+    anyone with a counsellor profile."""
+    if user is None or not user.is_authenticated:
+        return False
+    if consultation is None:
+        return Counsellor.objects.with_scopes_disabled().filter(user=user).exists()
+    counsellor_user = (
+        Counsellor.objects.with_scopes_disabled()
+        .filter(pk=consultation.counsellor_id)
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    return counsellor_user is not None and counsellor_user == user.pk

@@ -117,7 +117,12 @@ class RecordsSensitiveViewsMixin:
             from .audit import record_view
 
             obj = self.get_object(request, unquote(object_id))
-            shown = [name for name in self.sensitive_fields if getattr(obj, name, None)]
+            on_page = set(self.get_fields(request, obj)) if obj is not None else set()
+            shown = [
+                name
+                for name in self.sensitive_fields
+                if name in on_page and getattr(obj, name, None)
+            ]
             if obj is not None and shown:
                 record_view(obj, shown)
         return response
