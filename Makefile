@@ -44,6 +44,13 @@ bench: setup
 bench-summary: setup
 	$(PY) scripts/bench_summary.py $(BENCH_ARGS)
 
+# Time of one worker sending 10,000 due reminders (reminders.dispatch.send_due)
+# beside a plain send_mail loop (docs/benchmarks.md); uses its own database,
+# portal_bench_reminders. BENCH_ARGS="--backend locmem,file,smtp --rebuild".
+.PHONY: bench-reminders
+bench-reminders: setup
+	$(PY) scripts/bench_reminders.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

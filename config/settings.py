@@ -9,6 +9,7 @@ embedded defaults when they are not set (see README).
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "events",
     "consultations",
     "volunteers",
+    "reminders",
 ]
 
 MIDDLEWARE = [
@@ -197,24 +199,43 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 
 LOGIN_URL = "accounts:login"
 
+# Outgoing e-mail. Production: SMTP, configured here (EMAIL_HOST, EMAIL_PORT,
+# EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS or EMAIL_USE_SSL).
+# `make run` writes messages to files under .local/mail instead
+# (EMAIL_BACKEND=...filebased.EmailBackend, EMAIL_FILE_PATH).
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# a mail server that stops answering must not hold a reminder's row lock for long
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / ".local" / "mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "portal@localhost")
 # The public address, for links in messages sent outside a web request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+# The right-hand side of the Message-ID of reminders (the same for every try).
+REMINDER_MESSAGE_ID_DOMAIN = os.environ.get(
+    "REMINDER_MESSAGE_ID_DOMAIN", urlsplit(SITE_URL).hostname or "portal.localhost"
+)
 
 # The cache holds rate-limit counters and nothing that cannot be lost. Shared
 # between processes: Redis when there is one, files under .local otherwise.
 if REDIS_URL_FOR_CACHE := os.environ.get("REDIS_URL", ""):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # a Redis outage reads as an empty cache, never as an error
+            "BACKEND": "stations.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL_FOR_CACHE,
             "KEY_PREFIX": "portal",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -235,21 +256,50 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 _broker_dir = BASE_DIR / ".local" / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    # A web request only asks for a send; it must never wait on a broker that
+    # does not answer (reminders/kick.py), and workers reconnect for ever.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
 else:
     CELERY_BROKER_URL = "filesystem://"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        # the exchange tables, which kombu would otherwise write to the working folder
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+
+# Reminders and notices (docs/reminders.md). The beat asks for the due rows to
+# be sent every REMINDER_TICK_SECONDS; a request that wrote a message due now
+# asks at once (REMINDERS_SEND_SOON). A failed try waits 1, 2, 4, 8 times
+# REMINDER_RETRY_SECONDS. One run sends for at most REMINDER_BATCH_SECONDS,
+# then leaves the rest to the next.
+REMINDER_TICK_SECONDS = float(os.environ.get("REMINDER_TICK_SECONDS", "60"))
+REMINDER_RETRY_SECONDS = float(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
+REMINDER_BATCH_SECONDS = float(os.environ.get("REMINDER_BATCH_SECONDS", "50"))
+REMINDERS_SEND_SOON = env_bool("REMINDERS_SEND_SOON", True)
+CELERY_BEAT_SCHEDULE = {
+    "send-due-reminders": {
+        "task": "reminders.send_due",
+        "schedule": REMINDER_TICK_SECONDS,
+        # a tick the workers did not take in time is replaced by the next one
+        "options": {"expires": REMINDER_TICK_SECONDS},
+    },
+    "plan-periodic-reminders": {
+        "task": "reminders.plan_periodic",
+        "schedule": float(os.environ.get("REMINDER_PLAN_SECONDS", "3600")),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

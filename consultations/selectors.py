@@ -331,6 +331,22 @@ def consultation_get_for_user(user, *, pk) -> Consultation:
         raise Http404 from exc
 
 
+def consultation_for_link(*, pk: int) -> Consultation | None:
+    """The consultation a signed self-service link names, with its station,
+    topic, counsellor and resident, or None.
+
+    City-wide on purpose: the person holding the link is usually not logged
+    in, and the id (checked by its signature first, see consultations.links)
+    is what entitles them to this one consultation.
+    """
+    return (
+        public(Consultation)
+        .filter(pk=pk)
+        .select_related("station", "topic", "counsellor", "resident")
+        .first()
+    )
+
+
 def has_health_consent(user, *, station: Station) -> bool:
     """Whether `user`'s profile at `station` has an active consent to health
     and counselling information (needed to book a sensitive topic)."""

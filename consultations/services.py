@@ -22,7 +22,9 @@ Invariants kept here (and nowhere else):
   booked consultation that has not started; moving is atomic (when the new
   time is taken, the booking keeps its old time).
 
-Messages to the resident and the counsellor are sent after commit, from here.
+Messages to the resident and the counsellor (booked, moved, cancelled, and the
+reminders before) are written as reminder rows in the same transaction, by
+whichever service changes the booking (consultations/reminders.py).
 """
 
 from __future__ import annotations
@@ -35,12 +37,13 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from reminders.models import Kind
 from residents.models import Consent, Resident
 from residents.services import resident_profile_for_station
 from stations.models import Station, StationMembership
-from stations.notify import send_message
 from stations.tenancy import station_scope, user_station_roles
 
+from . import reminders
 from .models import Availability, Consultation, Counsellor, Topic
 
 if TYPE_CHECKING:
@@ -176,7 +179,9 @@ def consultation_create(*, station: Station, actor: User | None, **fields: Any) 
     member, or the resident on the public site). Raises ValidationError."""
     _check_fields(fields)
     consultation = Consultation(station=station, status=Status.BOOKED, **fields)
-    return _validate_and_save(consultation, check_consent=True)
+    _validate_and_save(consultation, check_consent=True)
+    reminders.consultation_changed(consultation, notice=Kind.CONSULTATION_BOOKED)
+    return consultation
 
 
 @transaction.atomic
@@ -188,7 +193,9 @@ def consultation_update(
     if consultation._state.adding:
         raise ValueError("consultation_update needs a saved consultation.")
     previous = (
-        Consultation.objects.filter(pk=consultation.pk).values("resident_id", "topic_id").get()
+        Consultation.objects.filter(pk=consultation.pk)
+        .values("resident_id", "topic_id", "starts_at", "status")
+        .get()
     )
     for name, value in fields.items():
         setattr(consultation, name, value)
@@ -198,7 +205,14 @@ def consultation_update(
         previous["resident_id"] != consultation.resident_id
         or previous["topic_id"] != consultation.topic_id
     )
-    return _validate_and_save(consultation, check_consent=check_consent)
+    _validate_and_save(consultation, check_consent=check_consent)
+    moved = previous["starts_at"] != consultation.starts_at and consultation.status == Status.BOOKED
+    reminders.consultation_changed(
+        consultation,
+        notice=Kind.CONSULTATION_RESCHEDULED if moved else None,
+        previous_start=previous["starts_at"],
+    )
+    return consultation
 
 
 @transaction.atomic
@@ -225,6 +239,9 @@ def consultation_set_status(
     locked.status = status
     locked.full_clean()
     locked.save(update_fields=["status", "updated_at"])
+    reminders.consultation_changed(
+        locked, notice=Kind.CONSULTATION_CANCELLED if status == Status.CANCELLED else None
+    )
     consultation.status = locked.status
     consultation.updated_at = locked.updated_at
     return locked
@@ -339,40 +356,6 @@ def _check_language(slot: Slot, language: str) -> None:
         raise ValidationError({"language": ValidationError(message, code="language_not_spoken")})
 
 
-def _resident_address(resident: Resident) -> str:
-    # the login e-mail is the address the person confirmed
-    if resident.user_id and resident.user.email:
-        return resident.user.email
-    return resident.email
-
-
-def _send_consultation_messages(consultation: Consultation, kind: str, **extra: Any) -> None:
-    """Tell the resident and, when the counsellor has a login account, the
-    counsellor: `kind` is booked, cancelled or rescheduled."""
-    context = {"consultation": consultation, "station": consultation.station, **extra}
-    resident = consultation.resident
-    address = _resident_address(resident)
-    if address:
-        send_message(
-            to=address,
-            template=f"consultations/{kind}",
-            context=context,
-            language=resident.preferred_language,
-        )
-    counsellor_account = consultation.counsellor.user if consultation.counsellor_id else None
-    if counsellor_account is not None and counsellor_account.email:
-        send_message(
-            to=counsellor_account.email,
-            template=f"consultations/counsellor_{kind}",
-            context=context,
-            language=counsellor_account.preferred_language,
-        )
-
-
-def _after_commit(consultation: Consultation, kind: str, **extra: Any) -> None:
-    transaction.on_commit(lambda: _send_consultation_messages(consultation, kind, **extra))
-
-
 NO_PROFILE_MESSAGE = _(
     "Your account has no resident profile yet. Add your details on your page first, "
     "then book again."
@@ -413,7 +396,6 @@ def consultation_book(
             starts_at=slot.starts_at,
             ends_at=slot.ends_at,
         )
-    _after_commit(consultation, "booked")
     return consultation
 
 
@@ -447,7 +429,6 @@ def consultation_cancel(*, consultation: Consultation, actor: User | None) -> Co
         )
         consultation_set_status(consultation=locked, status=Status.CANCELLED, actor=actor)
     consultation.status = locked.status
-    _after_commit(locked, "cancelled")
     return locked
 
 
@@ -468,7 +449,6 @@ def consultation_reschedule(
                 _("Choose another time with the same counsellor."), code="other_counsellor"
             )
         _check_channel(slot, channel)
-        previous_start = locked.starts_at
         consultation_update(
             consultation=locked,
             actor=actor,
@@ -476,5 +456,4 @@ def consultation_reschedule(
             ends_at=slot.ends_at,
             channel=channel,
         )
-    _after_commit(locked, "rescheduled", previous_start=previous_start)
     return locked

@@ -31,6 +31,11 @@ urlpatterns = [
         views.reschedule_confirm,
         name="reschedule_confirm",
     ),
+    # The signed self-service link, kept before the catch-all topic routes so
+    # that no topic's slug can ever come between.
+    path("booking/<str:code>/", views.booking, name="booking"),
+    path("booking/<str:code>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("booking/<str:code>/consultation.ics", views.booking_ics, name="booking_ics"),
     path("<slug:topic>/", views.slots, name="slots"),
     path("<slug:topic>/book/<int:availability>/<slot:start>/", views.book, name="book"),
 ]

@@ -5,6 +5,11 @@ Anyone may read topics and free slots; booking, cancelling and moving need a
 login. A slot somebody else took a moment earlier answers 409 with the clear
 message and the other free slots. Views parse, call consultations.selectors
 and consultations.services, and respond.
+
+The booking page of the signed self-service link (consultations.links) works
+without logging in, like an event's ticket: it shows the booking, gives its
+calendar file and cancels it. A changed code answers 400, a consultation
+that is gone 404 and an expired link 410, as events' ticket does.
 """
 
 from __future__ import annotations
@@ -15,19 +20,24 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
 
 from residents.models import Consent
+from stations.notify import uid_host
 from stations.ratelimit import rate_limited
 
+from . import links
 from .forms import BookingForm, SlotFilterForm, preferred_language
 from .selectors import (
     BOOKING_HORIZON,
     booking_choices,
+    consultation_for_link,
     consultation_get_for_user,
     consultation_list_for_user,
     has_health_consent,
@@ -321,3 +331,111 @@ def reschedule_confirm(request, pk: int, availability: int, start):
         {"consultation": consultation, "slot": slot, "form": form},
         status=status,
     )
+
+
+# --- The booking page of the signed link (no login needed) -------------------
+
+# the link was changed or cut short, the consultation is gone, the link expired
+LINK_INVALID = 400
+LINK_UNKNOWN = 404
+LINK_EXPIRED = 410
+
+
+def _private(response):
+    """The page's address is a key: keep it out of caches (never_cache on the
+    views), search engines and the Referer header sent to other sites."""
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _link_problem(request, problem: str, status: int):
+    return _private(
+        render(request, "consultations/booking.html", {"problem": problem}, status=status)
+    )
+
+
+def _consultation_from_link(request, code: str):
+    """(consultation, None) for a valid self-service link, or (None, the page
+    that says what is wrong with it)."""
+    try:
+        pk = links.consultation_id_from_code(code)
+    except links.LinkInvalid:
+        return None, _link_problem(request, "invalid", LINK_INVALID)
+    consultation = consultation_for_link(pk=pk)
+    if consultation is None:
+        return None, _link_problem(request, "unknown", LINK_UNKNOWN)
+    if links.link_expired(consultation):
+        return None, _link_problem(request, "expired", LINK_EXPIRED)
+    return consultation, None
+
+
+@never_cache
+def booking(request, code: str):
+    """When, where and with whom; the calendar file; cancelling while it is
+    booked and has not started. Never the consultation's notes."""
+    consultation, problem = _consultation_from_link(request, code)
+    if problem is not None:
+        return problem
+    detail_path = reverse("consultations:detail", args=[consultation.pk])
+    context = {
+        "consultation": consultation,
+        "code": code,
+        "changeable": _changeable(consultation),
+        "login_url": f"{reverse('accounts:login')}?{urlencode({'next': detail_path})}",
+    }
+    return _private(render(request, "consultations/booking.html", context))
+
+
+@never_cache
+@rate_limited("consultation-link-cancel", limit=10, period=60)
+def booking_cancel(request, code: str):
+    """GET asks to confirm; POST cancels the consultation of a signed link."""
+    consultation, problem = _consultation_from_link(request, code)
+    if problem is not None:
+        return problem
+    booking_url = reverse("consultations:booking", args=[code])
+    if consultation.status == consultation.Status.CANCELLED:
+        messages.info(request, _("This consultation is already cancelled."))
+        return redirect(booking_url)
+    errors = []
+    if request.method == "POST":
+        try:
+            # The link stands for the resident: their account, when they have
+            # one, is who cancelled.
+            consultation_cancel(consultation=consultation, actor=consultation.resident.user)
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("Your consultation is cancelled. We sent you an e-mail."))
+            return redirect(booking_url)
+    elif not _changeable(consultation):
+        errors = [_("Only a booked consultation that has not started can be cancelled.")]
+    context = {
+        "consultation": consultation,
+        "code": code,
+        "changeable": _changeable(consultation),
+        "errors": errors,
+    }
+    response = render(
+        request, "consultations/booking_cancel.html", context, status=CONFLICT if errors else 200
+    )
+    return _private(response)
+
+
+@never_cache
+def booking_ics(request, code: str):
+    """The consultation as an iCalendar file, in the page's language; a
+    cancelled one is marked so, for calendar programs to remove it."""
+    consultation, problem = _consultation_from_link(request, code)
+    if problem is not None:
+        return problem
+    body = links.calendar_file(
+        consultation,
+        # the same UID as the file attached to the e-mails
+        uid_host=uid_host(),
+        url=request.build_absolute_uri(reverse("consultations:booking", args=[code])),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="consultation-{consultation.pk}.ics"'
+    return _private(response)

@@ -53,7 +53,9 @@ from .selectors import (
     with_places,
 )
 from .services import (
+    event_cancel,
     event_create,
+    event_delete,
     event_update,
     registration_cancel,
     registration_check,
@@ -195,6 +197,12 @@ class NewRegistrationInline(StationScopedInline):
     verbose_name_plural = _("new registrations")
 
 
+class CalledOffFilter(TimestampListFilter):
+    title = _("called off")
+    parameter_name = "called_off"
+    field = "cancelled_at"
+
+
 @admin.register(Event)
 class EventAdmin(StationScopedTranslationAdmin):
     list_display = [
@@ -205,9 +213,11 @@ class EventAdmin(StationScopedTranslationAdmin):
         "confirmed",
         "waitlisted",
         "is_published",
+        "called_off",
     ]
     list_select_related = ["category", "station"]
-    list_filter = ["station", "category", "is_published"]
+    list_filter = ["station", "category", "is_published", CalledOffFilter]
+    actions = ["call_off_selected"]
     search_fields = ["title_zh_hans", "title_en", "place_zh_hans", "place_en"]
     date_hierarchy = "starts_at"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -238,6 +248,24 @@ class EventAdmin(StationScopedTranslationAdmin):
 
     def get_queryset(self, request):
         return with_places(super().get_queryset(request))
+
+    @admin.display(description=_("called off"), boolean=True, ordering="cancelled_at")
+    def called_off(self, obj: Event) -> bool:
+        return obj.cancelled_at is not None
+
+    @admin.action(description=_("Call off selected events"), permissions=["change"])
+    def call_off_selected(self, request, queryset):
+        self.run_row_action(
+            request,
+            Event.objects.filter(pk__in=queryset.values("pk")),
+            service=lambda event: event_cancel(event=event, actor=request.user),
+            done_message=lambda count: ngettext(
+                "%(count)d event was called off; its registrants are being told.",
+                "%(count)d events were called off; their registrants are being told.",
+                count,
+            )
+            % {"count": count},
+        )
 
     @admin.display(description=_("confirmed"), ordering="places_taken")
     def confirmed(self, obj: Event) -> int:
@@ -388,9 +416,13 @@ class EventAdmin(StationScopedTranslationAdmin):
         formset.changed_objects = []
         formset.deleted_objects = []
 
+    def delete_model(self, request, obj):
+        event_delete(event=obj, actor=request.user)
+
     def delete_queryset(self, request, queryset):
-        # the place counts are a GROUP BY; delete the plain rows
-        super().delete_queryset(request, Event.objects.filter(pk__in=queryset.values("pk")))
+        # the place counts are a GROUP BY: go through the plain rows
+        for event in Event.objects.filter(pk__in=queryset.values("pk")):
+            event_delete(event=event, actor=request.user)
 
 
 class CheckedInFilter(TimestampListFilter):

@@ -1,6 +1,6 @@
 """Neighbour events' part of the yearly summary (definitions: docs/summaries.md).
 
-An event is held when it is published and has started; a participant-time is a
+An event is held when it is published, was not called off and has started; a participant-time is a
 check-in. Cancelled registrations, waiting-list places and confirmed people
 who never checked in (no-shows) do not count."""
 
@@ -14,7 +14,10 @@ from .models import Event, Registration
 
 def collect(window: YearWindow, station_ids: list[int], rows: FigureRows) -> None:
     held = Event.objects.filter(
-        window.both_years("starts_at"), station_id__in=station_ids, is_published=True
+        window.both_years("starts_at"),
+        station_id__in=station_ids,
+        is_published=True,
+        cancelled_at__isnull=True,
     )
     for row in held.values("station_id", "category_id").annotate(
         cur=Count("pk", filter=window.this_year("starts_at")),
@@ -28,6 +31,7 @@ def collect(window: YearWindow, station_ids: list[int], rows: FigureRows) -> Non
         window.both_years("event__starts_at"),
         station_id__in=station_ids,
         event__is_published=True,
+        event__cancelled_at__isnull=True,
         status=Registration.Status.CONFIRMED,
         checked_in_at__isnull=False,
     )

@@ -53,6 +53,13 @@ class Event(models.Model):
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     online_url = models.URLField(_("online link"), blank=True)
     is_published = models.BooleanField(_("published"), default=False)
+    cancelled_at = models.DateTimeField(
+        _("called off"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the station called the event off; its registrants were told."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -114,6 +121,10 @@ class Event(models.Model):
             raise ValidationError(
                 {"registration_closes_at": _("Registration must close before the event ends.")}
             )
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def has_ended(self) -> bool:
@@ -185,6 +196,8 @@ class Registration(models.Model):
         if self._state.adding and self.event_id:
             if not self.event.is_published:
                 raise ValidationError({"event": _("This event is not published yet.")})
+            if self.event.cancelled_at is not None:
+                raise ValidationError({"event": _("This event has been called off.")})
             if self.event.has_ended:
                 raise ValidationError({"event": _("This event has already ended.")})
         if self.checked_in_at and self.status != self.Status.CONFIRMED:

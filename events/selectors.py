@@ -198,14 +198,15 @@ def event_list_public(
     date_to: date | None = None,
     has_places: bool = False,
 ) -> QuerySet[Event]:
-    """Upcoming published events of active stations, soonest first, with
+    """Upcoming published events of active stations that were not called
+    off, soonest first, with
     places annotated (one query whatever the number of events).
 
     `date_from` and `date_to` (local days, both included) keep events taking
     place on some day of that range; `has_places` keeps events with a free
     place (or no limit).
     """
-    qs = _public_events().filter(ends_at__gt=timezone.now())
+    qs = _public_events().filter(ends_at__gt=timezone.now(), cancelled_at__isnull=True)
     if station is not None:
         qs = qs.filter(station=station)
     if category is not None:

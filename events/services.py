@@ -12,34 +12,31 @@ these services can never wait on each other in a cycle.
 The `actor` is the person acting (a staff member, the resident, or None for
 the system); it is part of every signature so the audit trail can name who did it.
 
-People are told by e-mail, after the transaction commits: a resident who
-registers on the public site gets a confirmation (or their place on the
-waiting list) with the signed link to their ticket, and whoever moves up from
-the waiting list gets a message, whatever freed the place. `site_url` (the
-site's scheme and host, e.g. "https://portal.example.org") makes the links in
-those messages absolute; without it the setting SITE_URL is used, and without
-that the messages carry no links.
+People are told by e-mail: every write here that changes what a person holds
+writes the message as a reminder row in the same transaction
+(events/reminders.py): the confirmation or the place on the waiting list,
+moving up, a cancellation, the event called off, and the reminder before the
+event, which moves when the event moves and is withdrawn with the
+registration. The worker sends them (reminders/dispatch.py), with links that
+start at SITE_URL.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from reminders.models import Kind
 from residents.models import Resident
 from residents.services import resident_profile_for_station
 from stations.models import Station
-from stations.notify import Attachment, send_message
 from stations.tenancy import station_scope
 
-from . import calendar, tickets
+from . import reminders
 from .models import Event, Registration
 from .selectors import (
     WINDOW_CLOSED,
@@ -98,71 +95,13 @@ def _fill_from_waitlist(event: Event) -> list[Registration]:
     return promoted
 
 
-def _tell_promoted(promoted: list[Registration], *, site_url: str = "") -> None:
-    """E-mail each person moved up from the waiting list, once the transaction
-    commits."""
+def _tell_promoted(promoted: list[Registration], event: Event) -> None:
+    """Each person moved up from the waiting list is told, and gets their
+    reminder, in the caller's transaction."""
     for registration in promoted:
-        _send_after_commit(registration, template="events/promoted", site_url=site_url)
-
-
-def _site_url(site_url: str) -> str:
-    return (site_url or getattr(settings, "SITE_URL", "") or "").rstrip("/")
-
-
-def _send_after_commit(registration: Registration, *, template: str, site_url: str) -> None:
-    """Send `template` about `registration` to its resident once the current
-    transaction commits, in the resident's preferred language.
-
-    Everything the message shows is read now, inside the transaction and the
-    station's scope; the callback only renders and sends. A resident without
-    an e-mail address (a walk-in registered by staff) is not written to.
-    """
-    resident = registration.resident
-    address = resident.email or (resident.user.email if resident.user_id else "")
-    if not address:
-        return
-    language = resident.preferred_language
-    event = registration.event
-    station = event.station
-    event.category  # noqa: B018 - loaded now, for the calendar file rendered later
-    base = _site_url(site_url)
-    context = {
-        "resident_name": resident.display_name,
-        "event": event,
-        "station": station,
-        "confirmed": registration.status == CONFIRMED,
-        "position": waitlist_position(registration),
-        "online_url": event.online_url if registration.status == CONFIRMED else "",
-        "event_url": "",
-        "ticket_url": "",
-        "cancel_url": "",
-    }
-    attachments = []
-    if base:
-        with translation.override(language):
-            context["event_url"] = base + reverse("events:detail", args=[event.pk])
-            attachments.append(
-                Attachment(
-                    filename=f"event-{event.pk}.ics",
-                    content=calendar.calendar(
-                        [event],
-                        url_for=lambda _event: context["event_url"],
-                        uid_host=urlsplit(base).netloc,
-                    ),
-                    mimetype="text/calendar",
-                )
-            )
-        context["ticket_url"] = base + tickets.ticket_path(registration, language=language)
-        context["cancel_url"] = base + tickets.cancel_path(registration, language=language)
-    transaction.on_commit(
-        lambda: send_message(
-            to=address,
-            template=template,
-            context=context,
-            language=language,
-            attachments=attachments,
+        reminders.registration_changed(
+            registration, event=event, notice=Kind.REGISTRATION_PROMOTED
         )
-    )
 
 
 def _check_window(event: Event) -> None:
@@ -204,14 +143,63 @@ def event_update(*, event: Event, actor: User | None, **fields: Any) -> Event:
     """
     if _FIXED_FIELDS & fields.keys():
         raise ValidationError({"station": _("An event's station cannot be changed.")})
-    _lock_event(event.pk)
+    before = _lock_event(event.pk)
     for name, value in fields.items():
         setattr(event, name, value)
     event.full_clean()
     event.save()
     event.promoted = _fill_from_waitlist(event)
-    _tell_promoted(event.promoted)
+    _tell_promoted(event.promoted, event)
+    if (before.starts_at, before.is_published) != (event.starts_at, event.is_published):
+        reminders.event_changed(event)
     return event
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, actor: User | None) -> Event:
+    """Call `event` off: every confirmed and waiting registration is
+    cancelled and its person told, their reminders are withdrawn, and the
+    event takes no more registrations. Refused once the event has started
+    (what happened is then recorded by check-in). `event` is updated in place.
+    """
+    locked = _lock_event(event.pk)
+    if locked.cancelled_at is not None:
+        raise ValidationError(_("This event has already been called off."), code="cancelled")
+    if locked.starts_at <= timezone.now():
+        raise ValidationError(
+            _("This event has already started; it can no longer be called off."),
+            code="started",
+        )
+    now = timezone.now()
+    locked.cancelled_at = now
+    locked.save(update_fields=["cancelled_at", "updated_at"])
+    active = list(
+        Registration.objects.select_for_update()
+        .filter(event_id=locked.pk, station_id=locked.station_id)
+        .exclude(status=CANCELLED)
+        .order_by("pk")
+    )
+    for registration in active:
+        registration.status = CANCELLED
+        registration.cancelled_at = now
+        registration.save(update_fields=["status", "cancelled_at"])
+    reminders.event_called_off(locked, active)
+    event.cancelled_at = locked.cancelled_at
+    return locked
+
+
+@transaction.atomic
+def event_delete(*, event: Event, actor: User | None) -> None:
+    """Delete `event` (a mistaken entry) with its registrations; the messages
+    still waiting for them are withdrawn in the same transaction."""
+    locked = _lock_event(event.pk)
+    ids = list(
+        Registration.objects.filter(event_id=locked.pk, station_id=locked.station_id).values_list(
+            "pk", flat=True
+        )
+    )
+    reminders.registrations_deleted(station_id=locked.station_id, registration_ids=ids)
+    locked.delete()
 
 
 def registration_check(*, event: Event, resident: Resident) -> None:
@@ -255,13 +243,18 @@ def registration_create(
         registration.status = CONFIRMED
     registration.full_clean()
     registration.save()
+    reminders.registration_changed(
+        registration,
+        event=event,
+        notice=Kind.REGISTRATION_CONFIRMED
+        if registration.status == CONFIRMED
+        else Kind.REGISTRATION_WAITLISTED,
+    )
     return registration
 
 
 @transaction.atomic
-def registration_cancel(
-    *, registration: Registration, actor: User | None = None, site_url: str = ""
-) -> Registration:
+def registration_cancel(*, registration: Registration, actor: User | None = None) -> Registration:
     """Cancel `registration` and return it as saved.
 
     When a confirmed place is freed, the first person on the waiting list (by
@@ -289,9 +282,10 @@ def registration_cancel(
     registration.cancelled_at = timezone.now()
     registration.full_clean()
     registration.save(update_fields=["status", "cancelled_at"])
+    reminders.registration_changed(registration, event=event, notice=Kind.REGISTRATION_CANCELLED)
     if freed_a_place:
         registration.promoted = _fill_from_waitlist(event)
-        _tell_promoted(registration.promoted, site_url=site_url)
+        _tell_promoted(registration.promoted, event)
     return registration
 
 
@@ -304,9 +298,12 @@ def registration_delete(
     event = _lock_event(registration.event_id)
     registration = Registration.objects.select_for_update().get(pk=registration.pk)
     freed_a_place = registration.status == CONFIRMED
+    reminders.registrations_deleted(
+        station_id=registration.station_id, registration_ids=[registration.pk]
+    )
     registration.delete()
     promoted = _fill_from_waitlist(event) if freed_a_place else []
-    _tell_promoted(promoted)
+    _tell_promoted(promoted, event)
     return promoted
 
 
@@ -337,7 +334,7 @@ def registration_check_in(*, registration: Registration, actor: User | None = No
 # --- the public site: a resident acting for themself ---------------------------
 
 
-def registration_create_public(*, event: Event, user: User, site_url: str = "") -> Registration:
+def registration_create_public(*, event: Event, user: User) -> Registration:
     """`user` registers themself for `event` on the public site, in one step.
 
     Uses the person's profile at the event's station, creating it from their
@@ -353,11 +350,11 @@ def registration_create_public(*, event: Event, user: User, site_url: str = "") 
     profile and ValidationError for a refusal; either way nothing is written.
     """
     with station_scope(event.station_id):
-        return _registration_create_public(event=event, user=user, site_url=site_url)
+        return _registration_create_public(event=event, user=user)
 
 
 @transaction.atomic
-def _registration_create_public(*, event: Event, user: User, site_url: str) -> Registration:
+def _registration_create_public(*, event: Event, user: User) -> Registration:
     resident = resident_profile_for_station(user=user, station=event.station)
     # Under the event's lock, so the answer cannot change before registering;
     # the constraint behind registration_create stays the rule, this only
@@ -376,16 +373,13 @@ def _registration_create_public(*, event: Event, user: User, site_url: str) -> R
         event=event, resident=resident, actor=user, enforce_window=True
     )
     registration.position = waitlist_position(registration)
-    _send_after_commit(registration, template="events/registration", site_url=site_url)
     return registration
 
 
-def registration_cancel_public(
-    *, registration: Registration, site_url: str = ""
-) -> Registration:
+def registration_cancel_public(*, registration: Registration) -> Registration:
     """The holder of a registration's signed link cancels it (see
     events.tickets): `registration_cancel`, in the registration's station
     scope, since the person need not be logged in."""
     with station_scope(registration.station_id):
         actor = registration.resident.user if registration.resident.user_id else None
-        return registration_cancel(registration=registration, actor=actor, site_url=site_url)
+        return registration_cancel(registration=registration, actor=actor)

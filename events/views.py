@@ -28,6 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from residents.models import Resident
+from stations.notify import uid_host
 from stations.pagecache import cache_for_visitors
 from stations.ratelimit import rate_limited
 from stations.selectors import station_get_public
@@ -51,10 +52,6 @@ PER_PAGE = 20
 CONFIRMED = Registration.Status.CONFIRMED
 WAITLISTED = Registration.Status.WAITLISTED
 CANCELLED = Registration.Status.CANCELLED
-
-
-def _site_url(request) -> str:
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def _login_url() -> str:
@@ -118,9 +115,7 @@ def event_register(request, pk: int):
     if not request.user.is_authenticated:
         return redirect_to_login(detail_url, _login_url())
     try:
-        registration = registration_create_public(
-            event=event, user=request.user, site_url=_site_url(request)
-        )
+        registration = registration_create_public(event=event, user=request.user)
     except Resident.DoesNotExist:
         return _detail(
             request,
@@ -213,7 +208,7 @@ def cancel(request, code: str):
     errors = []
     if request.method == "POST":
         try:
-            registration_cancel_public(registration=registration, site_url=_site_url(request))
+            registration_cancel_public(registration=registration)
         except ValidationError as exc:
             errors = exc.messages
         else:
@@ -235,7 +230,9 @@ def _calendar_response(request, events, *, filename: str, name: str = "") -> Htt
         url_for=lambda event: request.build_absolute_uri(
             reverse("events:detail", args=[event.pk])
         ),
-        uid_host=request.get_host(),
+        # the same UID as the file attached to the e-mails, so that a calendar
+        # holding both keeps one entry
+        uid_host=uid_host(),
         name=name,
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -115,6 +115,14 @@ class Resident(models.Model):
         return self.display_name
 
     @property
+    def contact_email(self) -> str:
+        """Where the portal writes to this person: the e-mail of their login
+        account, which they confirmed, or else the e-mail on the profile."""
+        if self.user_id and self.user.email:
+            return self.user.email
+        return self.email
+
+    @property
     def display_name(self) -> str:
         latin = " ".join(p for p in (self.given_name, self.family_name) if p)
         if self.chinese_name:

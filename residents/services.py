@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from stations.models import Station
 
+from . import reminders
 from .models import Consent, Resident
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ def resident_create(*, station: Station, actor: User | None, **fields: Any) -> R
     resident = Resident(station=station, **fields)
     resident.full_clean()
     resident.save()
+    if resident.document_expires is not None:
+        reminders.document_changed(resident)
     return resident
 
 
@@ -43,10 +46,19 @@ def resident_update(*, resident: Resident, actor: User | None, **fields: Any) ->
     """Change the given fields of `resident`; its station cannot change."""
     if _FIXED_FIELDS & fields.keys():
         raise ValidationError({"station": _("A resident's station cannot be changed.")})
+    expires_before = resident.document_expires
+    if not resident._state.adding:
+        expires_before = (
+            Resident.objects.filter(pk=resident.pk)
+            .values_list("document_expires", flat=True)
+            .first()
+        )
     for name, value in fields.items():
         setattr(resident, name, value)
     resident.full_clean()
     resident.save()
+    if resident.document_expires != expires_before:
+        reminders.document_changed(resident)
     return resident
 
 

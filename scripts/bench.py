@@ -110,28 +110,6 @@ def bench_environment() -> dict[str, str]:
     return env
 
 
-def admin_connection(url: str):
-    import dj_database_url
-    import psycopg2
-
-    params = dj_database_url.parse(url)
-    conn = psycopg2.connect(
-        dbname="postgres", user=params["USER"], host=params["HOST"], port=params.get("PORT") or None
-    )
-    conn.autocommit = True
-    return conn
-
-
-def drop_database(url: str) -> None:
-    from psycopg2 import sql
-
-    conn = admin_connection(url)
-    with conn.cursor() as cur:
-        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
-        cur.execute(drop.format(sql.Identifier(DBNAME)))
-    conn.close()
-
-
 def populate() -> dict[str, int]:
     """Fill the (migrated, empty) benchmark database. City-wide generator code,
     so it works outside any station scope."""
@@ -303,7 +281,7 @@ def prepare(env: dict[str, str], *, rebuild: bool) -> dict:
     collect the static files; return the sizes and the addresses to measure."""
     if rebuild:
         log(f"dropping {DBNAME}")
-        drop_database(env["DATABASE_URL"])
+        portal.drop_database(env["DATABASE_URL"])
     portal.ensure_database(env["DATABASE_URL"], DBNAME)
     os.environ.update(env)
     import django
@@ -329,7 +307,7 @@ def prepare(env: dict[str, str], *, rebuild: bool) -> dict:
         if Event.objects.with_scopes_disabled().exists():
             log(f"{DBNAME} holds other data: rebuilding it")
             connections.close_all()
-            drop_database(env["DATABASE_URL"])
+            portal.drop_database(env["DATABASE_URL"])
             portal.ensure_database(env["DATABASE_URL"], DBNAME)
             call_command("migrate", "--no-input", verbosity=0)
         started = time.monotonic()

@@ -55,23 +55,6 @@ def environment() -> dict[str, str]:
     return env
 
 
-def drop_database(url: str) -> None:
-    import dj_database_url
-    import psycopg2
-    from psycopg2 import sql
-
-    params = dj_database_url.parse(url)
-    conn = psycopg2.connect(
-        dbname="postgres", user=params["USER"], host=params["HOST"], port=params.get("PORT") or None
-    )
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DBNAME))
-        )
-    conn.close()
-
-
 def moment(rng: random.Random, tz) -> datetime:
     """A moment in YEAR - 1 or YEAR, Shanghai time."""
     start = datetime(YEAR - 1, 1, 1, tzinfo=tz)
@@ -268,7 +251,7 @@ def main() -> None:
     args = parser.parse_args()
     env = environment()
     if args.rebuild:
-        drop_database(env["DATABASE_URL"])
+        portal.drop_database(env["DATABASE_URL"])
     portal.ensure_database(env["DATABASE_URL"], DBNAME)
     os.environ.update(env)
     import django

@@ -9,6 +9,7 @@ Celery uses kombu's filesystem transport under
 .local/broker (see config/settings.py).
 
     python scripts/portal.py serve [--port 8000]   # migrate, demo data, web + worker + beat
+                                                   # (e-mails as files in .local/mail)
     python scripts/portal.py test [pytest args]    # the whole suite
     python scripts/portal.py env --for test|run    # print the environment it would use
     python scripts/portal.py stop                  # stop the embedded PostgreSQL
@@ -84,6 +85,26 @@ def ensure_database(url: str, dbname: str) -> None:
     conn.close()
 
 
+def drop_database(url: str) -> None:
+    """Drop the database `url` names (a benchmark's own), closing its sessions."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    params = dj_database_url.parse(url)
+    conn = psycopg2.connect(
+        dbname="postgres", user=params["USER"], host=params["HOST"], port=params.get("PORT") or None
+    )
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(params["NAME"])
+            )
+        )
+    conn.close()
+
+
 def stop_embedded() -> None:
     pid_file = PGDATA / "postmaster.pid"
     if not pid_file.exists():
@@ -119,6 +140,11 @@ def environment(purpose: str) -> dict[str, str]:
         log("broker: REDIS_URL from the environment")
     elif purpose == "run":
         log("broker: filesystem transport in .local/broker")
+    if purpose == "run" and not env.get("EMAIL_BACKEND"):
+        # every message the portal sends lands as a file, one per batch
+        env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
+        env.setdefault("EMAIL_FILE_PATH", str(LOCAL / "mail"))
+        log(f"e-mail: written as files to {env['EMAIL_FILE_PATH']}")
     return env
 
 

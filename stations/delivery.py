@@ -5,9 +5,9 @@ that day, the previous year's summary is due to every official of the region,
 in the official's language, as a PDF and an XLSX attachment.
 
 `summary_delivery_due(today)` answers which deliveries are due; the reminder
-machinery turns each into a reminder row (unique per region, year and
-official, so a missed day catches up and nothing is sent twice) and calls
-`summary_delivery_send` for it."""
+machinery turns each into a reminder row (stations/reminders.py: unique per
+region, year and official, so a missed day catches up and nothing is sent
+twice), and sends `summary_delivery_message` for it."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from django.db.models import Q
 
 from .exporters import export_summary
 from .models import Region, RegionMembership
-from .notify import Attachment, send_message
+from .notify import Attachment, Outgoing, site_url
 from .summary import scope_for_region
 
 ATTACHED_FORMATS = ("pdf", "xlsx")
@@ -52,21 +52,22 @@ def summary_delivery_due(today: date) -> list[SummaryDelivery]:
     return [SummaryDelivery(m.region, m.user, today.year - 1) for m in memberships]
 
 
-def summary_delivery_send(delivery: SummaryDelivery) -> None:
-    """Render the summary in the official's language and e-mail it."""
+def summary_delivery_message(delivery: SummaryDelivery) -> Outgoing:
+    """The e-mail of one delivery: the summary rendered in the official's
+    language, as a PDF and an XLSX attachment."""
     scope = scope_for_region(delivery.region)
     files = [
         export_summary(scope=scope, year=delivery.year, fmt=fmt, language=delivery.language)
         for fmt in ATTACHED_FORMATS
     ]
-    send_message(
+    return Outgoing(
         to=delivery.official.email,
         template="summaries/yearly_summary",
         context={
             "region": delivery.region,
             "year": delivery.year,
             "official": delivery.official,
-            "site_url": settings.SITE_URL,
+            "site_url": site_url(),
         },
         language=delivery.language,
         attachments=[Attachment(f.filename, f.content, f.mimetype) for f in files],

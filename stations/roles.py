@@ -34,6 +34,18 @@ MATRIX: dict[str, dict[str, frozenset[str]]] = {
     "consultations.availability": {Role.MANAGER: ALL, Role.STAFF: EDIT, Role.COUNSELLOR: EDIT},
     # the audit log: managers read their station's; nobody writes
     "stations.auditentry": {Role.MANAGER: VIEW, Role.STAFF: NONE, Role.COUNSELLOR: NONE},
+    # the outbox: staff see what was sent and why not, and may try again;
+    # managers set which messages go out and how long before
+    "reminders.reminder": {
+        Role.MANAGER: frozenset({"view", "change"}),
+        Role.STAFF: frozenset({"view", "change"}),
+        Role.COUNSELLOR: VIEW,
+    },
+    "reminders.reminderpolicy": {
+        Role.MANAGER: frozenset({"view", "change"}),
+        Role.STAFF: VIEW,
+        Role.COUNSELLOR: VIEW,
+    },
     # city-wide catalogues: every role reads, only superusers write
     "stations.region": {Role.MANAGER: VIEW, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},
     "events.eventcategory": {Role.MANAGER: VIEW, Role.STAFF: VIEW, Role.COUNSELLOR: VIEW},

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from consultations.models import Availability, Consultation, Counsellor, Topic
 from events.models import Event, EventCategory, Registration
+from reminders.models import Kind, Reminder, ReminderPolicy
 from residents.models import Consent, Resident
 from stations.models import (
     AuditEntry,
@@ -324,3 +325,27 @@ class AuditEntryFactory(factory.django.DjangoModelFactory):
     action = AuditEntry.Action.VIEW
     model = "residents.resident"
     object_id = factory.Sequence(str)
+
+
+class ReminderFactory(factory.django.DjangoModelFactory):
+    """A due confirmation about a registration id that need not exist."""
+
+    class Meta:
+        model = Reminder
+
+    station = factory.SubFactory(StationFactory)
+    kind = Kind.REGISTRATION_CONFIRMED
+    target_id = factory.Sequence(lambda n: 900_000 + n)
+    recipient = "resident"
+    remind_at = factory.LazyFunction(timezone.now)
+    next_attempt_at = factory.SelfAttribute("remind_at")
+
+
+class ReminderPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReminderPolicy
+        django_get_or_create = ("station", "kind")
+
+    station = factory.SubFactory(StationFactory)
+    kind = Kind.EVENT_REMINDER
+    offsets = factory.LazyFunction(lambda: [24])

@@ -251,3 +251,18 @@ def form_values_of(response) -> dict:
     parser = _FormFields()
     parser.feed(response.content.decode())
     return {k: v[0] if len(v) == 1 else v for k, v in parser.values.items()}
+
+
+def deliver_messages():
+    """Send the messages due now as the worker does (reminders/dispatch.py),
+    into the test outbox; returns what happened (sent, skipped...)."""
+    from reminders.dispatch import send_due
+
+    return send_due()
+
+
+def deliver_and_forget(mailoutbox) -> None:
+    """Send what is due so far and empty the outbox, so that a test sees only
+    the messages its next step causes."""
+    deliver_messages()
+    mailoutbox.clear()

@@ -20,6 +20,8 @@ from stations.adminbase import (
     StationScopedInline,
     StationScopedReadOnlyInline,
     StationScopedTranslationAdmin,
+    adopt,
+    form_values,
 )
 
 from .models import HoursEntry, Opportunity, Shift, Signup
@@ -29,6 +31,9 @@ from .services import (
     hours_entry_create,
     hours_entry_review,
     hours_entry_update,
+    shift_create,
+    shift_delete,
+    shift_update,
     signup_create,
     signup_withdraw,
 )
@@ -60,6 +65,28 @@ class OpportunityAdmin(StationFixedMixin, StationScopedTranslationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(shift_count=Count("shifts"))
+
+    def save_formset(self, request, form, formset, change):
+        if not issubclass(formset.model, Shift):
+            return super().save_formset(request, form, formset, change)
+        # every shift write goes through the services: a moved shift moves
+        # its volunteers' reminders, a deleted one withdraws them
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.initial_forms:
+            if row in formset.deleted_forms:
+                shift_delete(shift=row.instance, actor=request.user)
+                formset.deleted_objects.append(row.instance)
+            elif row.has_changed():
+                values = form_values(row, exclude=("station", "id", "opportunity"))
+                shift_update(shift=row.instance, actor=request.user, **values)
+                formset.changed_objects.append((row.instance, row.changed_data))
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                values = form_values(row, exclude=("station", "id", "opportunity"))
+                values["opportunity"] = form.instance
+                formset.new_objects.append(
+                    shift_create(station=form.instance.station, actor=request.user, **values)
+                )
 
     @admin.display(description=_("shifts"), ordering="shift_count")
     def shift_count(self, obj: Opportunity) -> int:
@@ -96,6 +123,22 @@ class ShiftAdmin(StationFixedMixin, StationScopedAdmin):
 
     def get_queryset(self, request):
         return shifts_with_places(super().get_queryset(request))
+
+    def save_model(self, request, obj, form, change):
+        self.check_can_save(request, obj, change)
+        values = form_values(form)
+        if change:
+            shift_update(shift=obj, actor=request.user, **values)
+        else:
+            adopt(obj, shift_create(station=obj.station, actor=request.user, **values))
+
+    def delete_model(self, request, obj):
+        shift_delete(shift=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # the place counts are a GROUP BY: go through the plain rows
+        for shift in Shift.objects.filter(pk__in=queryset.values("pk")):
+            shift_delete(shift=shift, actor=request.user)
 
     @admin.display(description=_("places taken"), ordering="places_taken")
     def places_taken(self, obj: Shift) -> int:

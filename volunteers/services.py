@@ -6,6 +6,8 @@ Invariants kept here:
   last place at once end with one sign-up and one clear refusal;
 - sign-ups open until the shift starts, and a volunteer holds at most one
   active sign-up per shift;
+- a shift keeps its station; moving it moves its volunteers' reminders, and
+  deleting it withdraws them, in the same transaction;
 - hours are logged as pending and reviewed once, approved or rejected, by
   someone other than the volunteer;
 - one day holds at most 24 hours of one volunteer profile: the day's pending
@@ -32,6 +34,7 @@ from residents.services import resident_profile_for_station
 from stations.models import Station
 from stations.tenancy import station_scope
 
+from . import reminders
 from .models import HoursEntry, Opportunity, Shift, Signup
 
 if TYPE_CHECKING:
@@ -39,6 +42,48 @@ if TYPE_CHECKING:
 
 HOURS_FIELDS = frozenset({"date", "hours", "opportunity", "shift", "description"})
 HOURS_IN_A_DAY = Decimal("24")
+SHIFT_FIELDS = frozenset({"opportunity", "starts_at", "ends_at", "capacity"})
+
+
+def _check_shift_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - SHIFT_FIELDS
+    if unknown:
+        raise TypeError(f"shift fields not accepted here: {sorted(unknown)}")
+
+
+@transaction.atomic
+def shift_create(*, station: Station, actor: User | None, **fields: Any) -> Shift:
+    """Add a shift to one of `station`'s opportunities. Raises ValidationError."""
+    _check_shift_fields(fields)
+    shift = Shift(station=station, **fields)
+    shift.full_clean()
+    shift.save()
+    return shift
+
+
+@transaction.atomic
+def shift_update(*, shift: Shift, actor: User | None, **fields: Any) -> Shift:
+    """Change a shift. When it moves, its volunteers' reminders move with it.
+    Fewer places than sign-ups keeps everyone signed up (as for events)."""
+    _check_shift_fields(fields)
+    locked = Shift.objects.select_for_update().get(pk=shift.pk)
+    for name, value in fields.items():
+        setattr(shift, name, value)
+    shift.full_clean()
+    shift.save()
+    if locked.starts_at != shift.starts_at:
+        reminders.shift_changed(shift)
+    return shift
+
+
+@transaction.atomic
+def shift_delete(*, shift: Shift, actor: User | None) -> None:
+    """Delete a shift and its sign-ups; the reminders still waiting for them
+    are withdrawn in the same transaction."""
+    locked = Shift.objects.select_for_update().get(pk=shift.pk)
+    ids = list(Signup.objects.filter(shift_id=locked.pk).values_list("pk", flat=True))
+    reminders.signups_deleted(station_id=locked.station_id, signup_ids=ids)
+    locked.delete()
 
 
 @transaction.atomic
@@ -74,6 +119,7 @@ def signup_create(*, shift: Shift, volunteer: Resident, actor: User | None = Non
     signup = Signup(station_id=locked.station_id, shift=locked, volunteer=volunteer)
     signup.full_clean()
     signup.save()
+    reminders.signup_changed(signup, shift=locked)
     return signup
 
 
@@ -92,6 +138,7 @@ def signup_withdraw(*, signup: Signup, actor: User | None = None) -> Signup:
     locked.status = Signup.Status.WITHDRAWN
     locked.full_clean()
     locked.save(update_fields=["status"])
+    reminders.signup_changed(locked, shift=locked.shift)
     signup.status = locked.status
     return locked
 
@@ -195,6 +242,7 @@ def hours_entry_review(*, entry: HoursEntry, approve: bool, actor: User) -> Hour
     locked.reviewed_at = timezone.now()
     locked.full_clean()
     locked.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    reminders.hours_reviewed(locked)
     entry.status = locked.status
     entry.reviewed_by = locked.reviewed_by
     entry.reviewed_at = locked.reviewed_at

@@ -25,6 +25,7 @@ from consultations.models import Consultation
 from events.models import Registration
 from residents.models import Consent
 from tests import factories
+from tests.helpers import deliver_messages
 
 from .conftest import PHONE, sideways_overflow
 from .site_data import COUNSELLOR_NAME, EVENT_TITLE, TOPIC_NAME, build_bookable, build_station
@@ -139,7 +140,9 @@ class Phone:
 
 
 def mail_to(address: str, containing: str) -> mail.EmailMessage:
-    """The latest e-mail to `address` with a link containing `containing`."""
+    """The latest e-mail to `address` with a link containing `containing`,
+    once the messages due have been sent as the worker sends them."""
+    deliver_messages()
     for message in reversed(mail.outbox):
         if address in message.to and containing in message.body:
             return message
@@ -173,8 +176,10 @@ def bookable():
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_resident_signs_up_registers_books_and_downloads_their_data(
-    live_server, phone_page, artifacts, bookable, language
+    live_server, phone_page, artifacts, bookable, language, settings
 ):
+    # the links in the messages lead to this server
+    settings.SITE_URL = live_server.url
     station, _event, _topic = bookable
     words, person = WORDS[language], PEOPLE[language]
     phone = Phone(phone_page, live_server, language, artifacts)

@@ -6,6 +6,7 @@ from types import SimpleNamespace
 from urllib.parse import parse_qs
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,7 +17,7 @@ from events.services import registration_create
 from residents.models import Resident
 from stations import ratelimit
 from tests import factories
-from tests.helpers import register
+from tests.helpers import deliver_and_forget, deliver_messages, register
 
 pytestmark = pytest.mark.django_db
 
@@ -296,6 +297,7 @@ def test_a_resident_registers_in_one_step_and_gets_an_e_mail(
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("events:register", event.pk, lang=lang), follow=True)
+    deliver_messages()
     assert response.redirect_chain == [(url("events:detail", event.pk, lang=lang), 302)]
     registration = Registration.objects.get()
     assert registration.status == CONFIRMED and registration.resident.user == user
@@ -311,7 +313,7 @@ def test_a_resident_registers_in_one_step_and_gets_an_e_mail(
     assert mail.to == [user.email]
     assert ("Tea ceremony" if lang == "en" else "茶艺体验") in mail.subject
     ticket = url("events:ticket", "X", lang=lang).rsplit("X/", 1)[0]
-    assert f"http://testserver{ticket}" in mail.body
+    assert f"{settings.SITE_URL}{ticket}" in mail.body
     (attachment,) = mail.attachments
     assert attachment[0] == f"event-{event.pk}.ics" and attachment[2] == "text/calendar"
 
@@ -323,6 +325,7 @@ def test_the_e_mail_is_in_the_residents_language_not_the_pages(
     client.force_login(resident_user(station_a, preferred_language="zh-hans"))
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url("events:register", event.pk, lang="en"))
+    deliver_messages()
     assert "茶艺" in mailoutbox[0].subject
     assert "/zh-hans/events/ticket/" in mailoutbox[0].body
 
@@ -333,9 +336,11 @@ def test_a_full_event_puts_the_resident_on_the_waiting_list_with_their_position(
 ):
     event = factories.EventFactory(station=station_a, capacity=1, title_en="Dumplings")
     register(event, 3)  # one confirmed, two waiting
+    deliver_and_forget(mailoutbox)
     client.force_login(resident_user(station_a, preferred_language=lang))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("events:register", event.pk, lang=lang), follow=True)
+    deliver_messages()
     mine = Registration.objects.get(resident__user__isnull=False)
     assert mine.status == WAITLISTED
     html = response.content.decode()
@@ -359,11 +364,13 @@ def test_registering_twice_is_refused_clearly_and_changes_nothing(
     event = factories.EventFactory(station=station_a)
     client.force_login(resident_user(station_a))
     client.post(url("events:register", event.pk, lang=lang))
+    deliver_and_forget(mailoutbox)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("events:register", event.pk, lang=lang))
     assert response.status_code == 409
     assert message in response.content.decode()
     assert Registration.objects.count() == 1
+    assert deliver_messages().sent == 0
     assert mailoutbox == []
 
 
@@ -408,6 +415,7 @@ def test_registering_at_another_station_makes_a_profile_there(
     client.force_login(user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url("events:register", event.pk))
+    deliver_messages()
     assert response.status_code == 302
     registration = Registration.objects.get()
     assert registration.station == station_b and registration.resident.station == station_b

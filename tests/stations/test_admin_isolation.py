@@ -7,6 +7,7 @@ it is registered; a station-owned model without a factory here fails the test.""
 import pytest
 from django.contrib import admin
 
+from reminders.models import Reminder, ReminderPolicy
 from stations.models import AuditEntry, Station
 from stations.tenancy import is_station_owned
 from tests import factories
@@ -29,11 +30,13 @@ FACTORIES = {
     "volunteers.Shift": lambda s: factories.ShiftFactory(opportunity__station=s),
     "volunteers.Signup": lambda s: factories.SignupFactory(shift__opportunity__station=s),
     "volunteers.HoursEntry": lambda s: factories.HoursEntryFactory(station=s),
+    "reminders.Reminder": lambda s: factories.ReminderFactory(station=s),
+    "reminders.ReminderPolicy": lambda s: factories.ReminderPolicyFactory(station=s),
 }
 
 
-# written by the portal itself, never through the admin
-READ_ONLY = {AuditEntry}
+# added by the portal itself, never through the admin
+READ_ONLY = {AuditEntry, Reminder, ReminderPolicy}
 
 
 def scoped_admin_models():
@@ -53,7 +56,7 @@ def make_object(model, station):
 def test_every_station_owned_model_has_an_admin():
     from django.apps import apps
 
-    project = {"stations", "residents", "events", "consultations", "volunteers"}
+    project = {"stations", "residents", "events", "consultations", "volunteers", "reminders"}
     missing = [
         m._meta.label
         for m in apps.get_models()

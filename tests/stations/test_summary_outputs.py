@@ -16,10 +16,13 @@ from fontTools.ttLib import TTFont
 from openpyxl import load_workbook
 
 from consultations.models import Consultation
-from stations.delivery import summary_delivery_due, summary_delivery_send
+from reminders.dispatch import send_due
+from reminders.models import Kind, Reminder
+from stations.delivery import summary_delivery_due
 from stations.exporters import export_summary
 from stations.exporters.pdf import font_path
 from stations.periods import SUMMARY_TZ
+from stations.reminders import plan_summary_deliveries
 from stations.summary import build_summary, scope_for_region
 from tests import factories
 from tests.helpers import admin_path, log_in_verified
@@ -400,8 +403,17 @@ def test_delivery_due_on_the_regions_day_and_sent_in_the_officials_language(city
     assert [(d.region, d.official, d.year) for d in due] == [(city_region, en.user, 2025)]
     due = summary_delivery_due(date(2026, 3, 1))  # a missed day catches up
     assert {d.official for d in due} == {zh.user, en.user}
-    for delivery in due:
-        summary_delivery_send(delivery)
+    # through the reminder machinery: a row per region, official and year
+    assert plan_summary_deliveries(today=date(2026, 1, 10)) == 1
+    assert plan_summary_deliveries(today=date(2026, 3, 1)) == 2
+    assert plan_summary_deliveries(today=date(2026, 3, 2)) == 2  # planned again: no new rows
+    rows = Reminder.objects.filter(kind=Kind.SUMMARY_DELIVERY)
+    assert sorted(rows.values_list("recipient", "occasion")) == sorted(
+        [(f"user:{zh.user.pk}", "2025"), (f"user:{en.user.pk}", "2025")]
+    )
+    assert send_due().sent == 2
+    assert send_due().sent == 0  # sent once only
+    assert len(mail.outbox) == 2
     by_recipient = {m.to[0]: m for m in mail.outbox}
     chinese, english = by_recipient[zh.user.email], by_recipient[en.user.email]
     assert chinese.subject.startswith("2025年度总结")

@@ -16,6 +16,9 @@ Invariants:
   cancelled registrations carry cancelled_at, reviewed hours carry reviewed_at).
   Historical rows (check-ins at past events, completed consultations) are
   written directly, as the services refuse to create them after the fact.
+- Reminders of what is still to come (upcoming events, bookings and shifts,
+  expiring documents) are planned afterwards as the services would have
+  (`reminders_replan_station`); past activity gets no messages.
 - The whole load is one transaction: a failure leaves nothing half loaded.
 """
 
@@ -43,6 +46,7 @@ from django_scopes import scopes_disabled
 
 from consultations.models import Availability, Consultation, Counsellor, Topic
 from events.models import Event, EventCategory, Registration
+from reminders.services import reminders_replan_station
 from residents.models import Consent, Resident
 from stations import demo_data as data
 from stations.models import (
@@ -170,6 +174,9 @@ class DemoLoader:
                 categories=categories, topics=topics, counsellors=counsellors[slug],
                 users=users,
             ).generate()
+            # bulk_create skipped the services: write the reminders of what is
+            # still to come (upcoming events, bookings, shifts, documents)
+            reminders_replan_station(station_id=station.pk)
             self.report[slug] = "activity generated"
 
     def load_regions(self) -> dict[str, Region]:
