@@ -9,7 +9,10 @@ RUN pip install --upgrade pip && pip install .
 
 COPY . .
 RUN python scripts/catalogues.py compile \
- && DEBUG=0 SECRET_KEY=build-only DATABASE_URL=postgres://build/none python manage.py collectstatic --no-input
+ && DEBUG=0 SECRET_KEY=build-only DATABASE_URL=postgres://build/none \
+    FIELD_ENCRYPTION_KEYS=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= \
+    FIELD_HASH_KEY=build-only-build-only-build-only-xx \
+    python manage.py collectstatic --no-input
 
 RUN useradd --create-home --uid 10001 portal && chown -R portal /app
 USER portal

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 from django_scopes import ScopedManager
 
 from residents.models import Resident
-from stations.fields import ChoiceArrayField, LanguagesField
+from stations.fields import ChoiceArrayField, EncryptedTextField, LanguagesField
 from stations.languages import SPOKEN_LANGUAGES
 from stations.models import Station
 from stations.validation import check_period, check_same_station
@@ -151,7 +151,9 @@ class Consultation(models.Model):
         blank=True,
         choices=SPOKEN_LANGUAGES,
     )
-    notes = models.TextField(_("notes"), blank=True)
+    # the counsellor's record: encrypted at rest (PIPL), readable by the
+    # consultation's own counsellor only (selectors.may_read_notes)
+    notes = EncryptedTextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries.filters import CountryFilter
 
+from stations import crypto
 from stations.adminbase import (
     AddThenShowMixin,
     RecordsSensitiveViewsMixin,
@@ -22,7 +23,6 @@ from stations.adminbase import (
     adopt,
     form_values,
 )
-
 from .models import Consent, Resident
 from .services import consent_give, consent_withdraw, resident_create, resident_update
 
@@ -56,9 +56,24 @@ class ConsentInline(StationScopedInline):
     can_delete = False
 
 
+class ResidentForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # The document is unique per station and type through its keyed hash,
+        # which is no form field (Resident.clean computes it), and the station
+        # is read-only on the change page: without both the form would skip
+        # the constraint and leave it to the database.
+        exclude = super()._get_validation_exclusions()
+        exclude.discard("document_number_hash")
+        if self.instance.station_id is not None:
+            exclude.discard("station")
+        return exclude
+
+
 @admin.register(Resident)
 class ResidentAdmin(RecordsSensitiveViewsMixin, StationScopedAdmin):
     sensitive_fields = ("document_number", "document_expires")
+
+    form = ResidentForm
 
     list_display = [
         "name",
@@ -82,7 +97,6 @@ class ResidentAdmin(RecordsSensitiveViewsMixin, StationScopedAdmin):
         "chinese_name",
         "email",
         "phone",
-        "=document_number",
     ]
     date_hierarchy = "registered_at"
     inlines = [ConsentInline]
@@ -116,6 +130,14 @@ class ResidentAdmin(RecordsSensitiveViewsMixin, StationScopedAdmin):
     @admin.display(description=_("name"), ordering="family_name")
     def name(self, obj: Resident) -> str:
         return " ".join(p for p in (obj.given_name, obj.family_name) if p)
+
+    def get_search_results(self, request, queryset, search_term):
+        """`search_fields`, or the whole search text as a document number
+        (encrypted: found by its keyed hash, whatever its spaces and case)."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if digest := crypto.lookup_hash(search_term):
+            results |= queryset.filter(document_number_hash=digest)
+        return results, may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["registered_at", "updated_at"]

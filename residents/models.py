@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_scopes import ScopedManager
 
-from stations.fields import LanguagesField, PhoneField
+from stations import crypto
+from stations.fields import EncryptedCharField, KeyedHashField, LanguagesField, PhoneField
 from stations.models import Station
 from stations.validation import check_same_station
 
@@ -66,7 +67,10 @@ class Resident(models.Model):
     document_type = models.CharField(
         _("identity document"), max_length=24, choices=DocumentType.choices, blank=True
     )
-    document_number = models.CharField(_("document number"), max_length=40, blank=True)
+    # Encrypted at rest (PIPL: sensitive personal information); found through
+    # its keyed hash, never by its value (residents.selectors.resident_by_document).
+    document_number = EncryptedCharField(_("document number"), max_length=40, blank=True)
+    document_number_hash = KeyedHashField(source="document_number")
     document_expires = models.DateField(_("document expires"), null=True, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -87,7 +91,8 @@ class Resident(models.Model):
         ordering = ["family_name", "given_name"]
         indexes = [
             models.Index(fields=["station", "family_name"], name="resident_station_name_idx"),
-            models.Index(fields=["station", "document_number"], name="resident_station_doc_idx"),
+            # the hash alone selects one or two rows, with or without a station
+            models.Index(fields=["document_number_hash"], name="resident_doc_hash_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -97,8 +102,10 @@ class Resident(models.Model):
                 violation_error_message=_("This account already has a profile at this station."),
             ),
             models.UniqueConstraint(
-                fields=["station", "document_type", "document_number"],
-                condition=~Q(document_number=""),
+                # on the hash: the same number written with other spaces,
+                # dashes or case is the same document
+                fields=["station", "document_type", "document_number_hash"],
+                condition=~Q(document_number_hash=""),
                 name="resident_unique_document_per_station",
                 violation_error_message=_(
                     "A resident with this document number is already registered at this station."
@@ -113,6 +120,13 @@ class Resident(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        # the hash follows the number, also when only the number is saved
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "document_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "document_number_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def contact_email(self) -> str:
@@ -131,6 +145,9 @@ class Resident(models.Model):
 
     def clean(self):
         super().clean()
+        # before the constraints are checked (full_clean), so a duplicate
+        # number is refused as a message rather than by the database
+        self.document_number_hash = crypto.lookup_hash(self.document_number)
         errors = {}
         if self.document_number and not self.document_type:
             errors["document_type"] = _("Choose the type of the identity document.")

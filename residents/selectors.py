@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from consultations.models import Consultation
 from events.models import Registration
+from stations import crypto
+from stations.models import Station
 from stations.tenancy import access_object
 from volunteers.models import HoursEntry, Signup
 
@@ -28,21 +30,61 @@ def resident_list(
     *, station_ids: Iterable[int] | None = None, search: str = ""
 ) -> QuerySet[Resident]:
     """Residents, with their station loaded; `search` matches names, e-mail,
-    phone and document number."""
+    phone (parts of them) and document number (the whole number, whatever its
+    spaces, dashes and case: the number is encrypted, found by its keyed hash)."""
     qs = Resident.objects.select_related("station")
     if station_ids is not None:
         qs = qs.filter(station_id__in=list(station_ids))
     search = search.strip()
     if search:
-        qs = qs.filter(
+        matches = (
             Q(family_name__icontains=search)
             | Q(given_name__icontains=search)
             | Q(chinese_name__icontains=search)
             | Q(email__icontains=search)
             | Q(phone__icontains=search.replace(" ", ""))
-            | Q(document_number__iexact=search)
         )
+        if digest := crypto.lookup_hash(search):
+            matches |= Q(document_number_hash=digest)
+        qs = qs.filter(matches)
     return qs
+
+
+def resident_list_by_document(
+    *, station: Station, number: str, document_type: str | None = None
+) -> QuerySet[Resident]:
+    """The residents of `station` holding the document `number` (of
+    `document_type`, when given), compared as crypto.normalize_identifier
+    writes it ("e 1234-567" is "E1234567"); none for an empty number.
+
+    Per station and type there is at most one (a unique constraint); without
+    a type there may be one per type."""
+    digest = crypto.lookup_hash(number)
+    if not digest:
+        return Resident.objects.none()
+    qs = Resident.objects.filter(station_id=station.pk, document_number_hash=digest)
+    if document_type is not None:
+        qs = qs.filter(document_type=document_type)
+    return qs.select_related("station").order_by("pk")
+
+
+def resident_by_document(
+    *, station: Station, number: str, document_type: str | None = None
+) -> Resident | None:
+    """The resident of `station` holding the document `number` (see
+    resident_list_by_document), or None when nobody does or `number` is empty.
+
+    Raises Resident.MultipleObjectsReturned when, without `document_type`,
+    residents hold that number on documents of different types: a match by
+    number alone would then be a guess (an import should ask for the type)."""
+    found = list(
+        resident_list_by_document(station=station, number=number, document_type=document_type)[:2]
+    )
+    if len(found) > 1:
+        raise Resident.MultipleObjectsReturned(
+            "Residents hold this number on documents of different types; give document_type."
+        )
+    return found[0] if found else None
 
 
 def resident_get(*, pk, station_ids: Iterable[int] | None = None) -> Resident:

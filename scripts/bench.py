@@ -103,6 +103,7 @@ def bench_environment() -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        **portal.BENCH_KEYS,
         ALLOWED_HOSTS=HOST,
         LOG_LEVEL="WARNING",
         DJANGO_SETTINGS_MODULE="config.settings",

@@ -95,6 +95,7 @@ def environment() -> dict[str, str]:
     env.update(
         DEBUG="0",
         SECRET_KEY="bench-reminders-not-secret",
+        **portal.BENCH_KEYS,
         LOG_LEVEL="WARNING",
         REMINDERS_SEND_SOON="0",
         DJANGO_SETTINGS_MODULE="config.settings",

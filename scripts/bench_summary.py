@@ -50,7 +50,8 @@ def environment() -> dict[str, str]:
     env = portal.environment("run")
     parts = urlsplit(env["DATABASE_URL"])
     env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DBNAME}"))
-    env.update(DEBUG="0", SECRET_KEY="bench-summary-not-secret", LOG_LEVEL="WARNING")
+    env.update(DEBUG="0", SECRET_KEY="bench-summary-not-secret", LOG_LEVEL="WARNING",
+               **portal.BENCH_KEYS)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     return env
 

@@ -37,6 +37,14 @@ PY = sys.executable
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 
+# Fixed keys for the benchmarks' own databases (DEBUG off needs keys): fixed,
+# so that data written by one run can be read by the next. Never for real data.
+BENCH_KEYS = {
+    "FIELD_ENCRYPTION_KEYS": "aPT0XBc2tjduqnWB7nbtJqkBzOoX4mpTw_xtfZ0yAAs=",
+    "FIELD_HASH_KEY": "benchmark-only-hash-key-not-for-real-data",
+}
+
+
 def log(message: str) -> None:
     print(f"[portal] {message}", file=sys.stderr, flush=True)
 

@@ -33,7 +33,7 @@ AUDITED: dict[str, frozenset[str]] = {
     "residents.resident": frozenset(
         {
             "family_name", "given_name", "chinese_name", "phone", "email", "address",
-            "document_number", "document_expires",
+            "document_number", "document_number_hash", "document_expires",
         }
     ),
     "residents.consent": frozenset(),
@@ -166,3 +166,50 @@ def record_delete(sender, instance, **kwargs):
 def record_view(instance: models.Model, fields: list[str], *, action: str = "view") -> None:
     """Record that the current actor was shown `fields` of `instance`."""
     _write(instance, action, {"fields": list(fields)})
+
+
+def record_bulk(
+    instances, action: str, *, before: dict | None = None, fields: list[str] | None = None
+) -> None:
+    """The entries `record_save` would have written, for rows written in bulk
+    (a spreadsheet import: bulk_create and bulk_update skip the signals), or
+    `record_view`'s (with `fields`) for rows exported. `before` maps a changed row's pk to its
+    values before the change ({attname: value})."""
+    from stations.models import AuditEntry
+
+    actor = current_actor()
+    entries = []
+    for instance in instances:
+        label = instance._meta.label_lower
+        personal = AUDITED.get(label, frozenset())
+        after = _values(instance)
+        if action == "create":
+            changes = {
+                name: _shown(name, value, personal)
+                for name, value in after.items()
+                if name not in UNTRACKED and value not in (None, "")
+            }
+        elif action == "change":
+            old = (before or {}).get(instance.pk, {})
+            changes = {
+                name: [_shown(name, old.get(name), personal), _shown(name, value, personal)]
+                for name, value in after.items()
+                if name not in UNTRACKED and name in old and old.get(name) != value
+            }
+            if not changes:
+                continue
+        else:
+            changes = {"fields": list(fields or [])}
+        entries.append(
+            AuditEntry(
+                station_id=instance.station_id,
+                actor_id=actor.user_id,
+                actor_kind=actor.kind,
+                address=actor.address,
+                action=action,
+                model=label,
+                object_id=str(instance.pk),
+                changes=changes,
+            )
+        )
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)

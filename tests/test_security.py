@@ -2,6 +2,7 @@
 forged client addresses), idle sessions ending, security headers on every
 page, and a production configuration that passes Django's deploy check."""
 
+import base64
 import os
 import re
 import secrets
@@ -189,11 +190,20 @@ def test_no_template_carries_inline_script_or_style():
 
 def production(command: list[str]) -> subprocess.CompletedProcess:
     # the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE is for the test process only
-    unset = {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {
+        "SECRET_KEY",
+        "DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+        "FIELD_ENCRYPTION_KEYS",
+        "FIELD_HASH_KEY",
+    }
     env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        # encryption at rest (stations/crypto.py): production refuses to start without them
+        FIELD_ENCRYPTION_KEYS=base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        FIELD_HASH_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="portal.example.org",
         DJANGO_SETTINGS_MODULE="config.settings",
     )

@@ -39,7 +39,16 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_production_starts_with_a_secret_key():
-    result = run_settings({"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example"})
+    result = run_settings(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "portal.example",
+            # encryption at rest needs its keys too (tests/test_encryption.py)
+            "FIELD_ENCRYPTION_KEYS": "B" * 43 + "=",
+            "FIELD_HASH_KEY": "h" * 32,
+        }
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False True"
 
