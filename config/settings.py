@@ -6,6 +6,10 @@ DATABASE_URL and REDIS_URL name the services; `scripts/localenv.py` provides the
 embedded defaults when they are not set (see README).
 """
 
+import base64
+import binascii
+import hashlib
+import hmac
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +46,68 @@ if not SECRET_KEY:
             "or set DEBUG=1 for local development."
         )
 
+
+# Encryption at rest of identity document numbers and consultation notes
+# (stations/crypto.py; docs/security.md, "Encryption at rest").
+# FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys; the first encrypts, every
+# one decrypts (rotation: new key first, `manage.py rotate_encryption_keys`,
+# then drop the old one). FIELD_HASH_KEY: the HMAC-SHA256 key of the lookup
+# hashes of document numbers. Neither is in the database: back them up apart
+# from it. With DEBUG on and unset, development keys are derived from
+# SECRET_KEY (one label each), so `make run` and `make test` need nothing.
+def _development_key(label: str) -> bytes:
+    message = f"station-portal {label}".encode()
+    return hmac.new(SECRET_KEY.encode(), message, hashlib.sha256).digest()
+
+
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
+if not FIELD_ENCRYPTION_KEYS:
+    if DEBUG:
+        FIELD_ENCRYPTION_KEYS = [
+            base64.urlsafe_b64encode(_development_key("field encryption key")).decode()
+        ]
+    else:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS is not set. Set it in the environment to one or more "
+            "comma-separated Fernet keys (for example `export FIELD_ENCRYPTION_KEYS=$(python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')`), "
+            "or set DEBUG=1 for local development. Keep the keys apart from the database "
+            "backups: without them the encrypted data cannot be read."
+        )
+
+
+def _check_fernet_keys(keys: list[str]) -> None:
+    for number, key in enumerate(keys, 1):
+        try:
+            valid = len(base64.urlsafe_b64decode(key.encode())) == 32
+        except (ValueError, binascii.Error):
+            valid = False
+        if not valid:
+            # the position only: a key must not reach a log
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS: key number {number} is not a Fernet key "
+                "(32 bytes, url-safe base64-encoded, 44 characters)."
+            )
+
+
+_check_fernet_keys(FIELD_ENCRYPTION_KEYS)
+if not FIELD_HASH_KEY:
+    if DEBUG:
+        FIELD_HASH_KEY = _development_key("field hash key").hex()
+    else:
+        raise ImproperlyConfigured(
+            "FIELD_HASH_KEY is not set. Set it in the environment to 32 or more random "
+            "characters (for example `export FIELD_HASH_KEY=$(python -c "
+            "'import secrets; print(secrets.token_urlsafe(32))')`), or set DEBUG=1 for local "
+            "development. Lookups by document number need it."
+        )
+if len(FIELD_HASH_KEY) < 32:
+    raise ImproperlyConfigured(
+        "FIELD_HASH_KEY is too short: use 32 or more random characters. Document numbers "
+        "have few possible values, so a guessable key would reveal them."
+    )
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -56,6 +122,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -82,6 +151,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stations.security.StaffSessionTimeoutMiddleware",
+    # /api/ requests with a bearer token run as its owner, without a session
+    "accounts.middleware.ApiTokenMiddleware",
     "stations.audit.AuditMiddleware",
     # after authentication: the scope depends on who is asking
     "stations.tenancy.StationScopeMiddleware",
@@ -197,6 +268,16 @@ if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 
+# Spreadsheet imports in the staff admin (docs/import-export.md): a file over
+# IMPORT_MAX_BYTES is refused before it is read, a sheet over IMPORT_MAX_ROWS
+# data rows is refused as a whole. A preview is kept, encrypted, in
+# IMPORT_PREVIEW_DIR (never under MEDIA_ROOT, which may be served) for
+# IMPORT_PREVIEW_SECONDS; confirming after that asks for the file again.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_PREVIEW_SECONDS = int(os.environ.get("IMPORT_PREVIEW_SECONDS", "3600"))
+IMPORT_PREVIEW_DIR = Path(os.environ.get("IMPORT_PREVIEW_DIR", BASE_DIR / ".local" / "imports"))
+
 LOGIN_URL = "accounts:login"
 
 # Outgoing e-mail. Production: SMTP, configured here (EMAIL_HOST, EMAIL_PORT,
@@ -245,6 +326,11 @@ else:
             "LOCATION": str(BASE_DIR / ".local" / "cache"),
         }
     }
+
+# Spreadsheet imports in the admin (docs/import-export.md): larger files or
+# more rows are refused before anything is read into the database.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1000 * 1000)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "60000"))
 
 # Anonymous visitors' copies of the public pages live this long in the cache
 # (stations/pagecache.py); 0 switches them off.
@@ -301,9 +387,58 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The REST API under /api/v1/ (docs/api.md): personal tokens for staff and
+# officials, the session for residents; scoped by station like the admin.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "stations.apiauth.BearerTokenAuthentication",
+        "stations.apiauth.VerifiedSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["stations.apiauth.StaffRolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "stations.apiauth.Pagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "stations.apischema.PortalAutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "stations.apibase.exception_handler",
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("API_RATE", "600/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["stations.apiauth.TokenOrAddressThrottle"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "International Community Service Stations API",
+    "DESCRIPTION": (
+        "Stations, residents, events and registrations, consultations, volunteering and "
+        "yearly summaries. Staff and officials send `Authorization: Bearer <token>` "
+        "(made in the admin under API tokens); residents use their logged-in session for "
+        "their own data. Every answer is scoped like the admin: another station's row "
+        "answers 404. Errors: `{\"detail\": ..., \"errors\": {field: [messages]}}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RegistrationStatusEnum": "events.models.Registration.Status",
+        "ConsultationStatusEnum": "consultations.models.Consultation.Status",
+        "HoursStatusEnum": "volunteers.models.HoursEntry.Status",
+        "ResidentCategoryEnum": "residents.models.Resident.Category",
+        "OpportunityCategoryEnum": "volunteers.models.Opportunity.Category",
+        "LanguageEnum": "config.settings.LANGUAGES",
+        "SpokenLanguageEnum": "stations.languages.SPOKEN_LANGUAGES",
+    },
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "AUTHENTICATION_WHITELIST": [
+        "stations.apiauth.BearerTokenAuthentication",
+        "stations.apiauth.VerifiedSessionAuthentication",
+    ],
 }
 
 # Cookies and headers (docs/security.md). Production serves HTTPS only: the

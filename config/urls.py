@@ -12,6 +12,8 @@ admin.site.index_title = _("Station administration")
 urlpatterns = [
     path("language/<str:code>/", switch_language, name="switch_language"),
     path("ping/", ping, name="ping"),
+    # the REST API: no language prefix (it answers in the Accept-Language)
+    path("api/v1/", include("config.api")),
 ]
 
 urlpatterns += i18n_patterns(

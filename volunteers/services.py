@@ -43,6 +43,38 @@ if TYPE_CHECKING:
 HOURS_FIELDS = frozenset({"date", "hours", "opportunity", "shift", "description"})
 HOURS_IN_A_DAY = Decimal("24")
 SHIFT_FIELDS = frozenset({"opportunity", "starts_at", "ends_at", "capacity"})
+OPPORTUNITY_FIELDS = frozenset(
+    {"title", "title_zh_hans", "title_en", "description", "description_zh_hans",
+     "description_en", "category", "is_published"}
+)
+
+
+def _check_opportunity_fields(fields: dict[str, Any]) -> None:
+    unknown = set(fields) - OPPORTUNITY_FIELDS
+    if unknown:
+        raise TypeError(f"opportunity fields not accepted here: {sorted(unknown)}")
+
+
+@transaction.atomic
+def opportunity_create(*, station: Station, actor: User | None, **fields: Any) -> Opportunity:
+    """Offer a volunteer opportunity at `station`. Raises ValidationError."""
+    _check_opportunity_fields(fields)
+    opportunity = Opportunity(station=station, **fields)
+    opportunity.full_clean()
+    opportunity.save()
+    return opportunity
+
+
+@transaction.atomic
+def opportunity_update(*, opportunity: Opportunity, actor: User | None, **fields: Any
+                       ) -> Opportunity:
+    """Change an opportunity; its station stays."""
+    _check_opportunity_fields(fields)
+    for name, value in fields.items():
+        setattr(opportunity, name, value)
+    opportunity.full_clean()
+    opportunity.save()
+    return opportunity
 
 
 def _check_shift_fields(fields: dict[str, Any]) -> None:
