@@ -327,11 +327,6 @@ else:
         }
     }
 
-# Spreadsheet imports in the admin (docs/import-export.md): larger files or
-# more rows are refused before anything is read into the database.
-IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(10 * 1000 * 1000)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "60000"))
-
 # Anonymous visitors' copies of the public pages live this long in the cache
 # (stations/pagecache.py); 0 switches them off.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "60"))
@@ -381,6 +376,8 @@ CELERY_BEAT_SCHEDULE = {
         # a tick the workers did not take in time is replaced by the next one
         "options": {"expires": REMINDER_TICK_SECONDS},
     },
+    # the stations' retention periods (residents/erasure.py), once a day
+    "apply-retention": {"task": "residents.apply_retention", "schedule": 24 * 3600.0},
     "plan-periodic-reminders": {
         "task": "reminders.plan_periodic",
         "schedule": float(os.environ.get("REMINDER_PLAN_SECONDS", "3600")),

@@ -82,6 +82,10 @@ class Resident(models.Model):
     )
     registered_at = models.DateTimeField(_("registered"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # Set when the person's identity was removed (their deletion request, or
+    # the station's retention period): the row stays so that yearly figures
+    # stay as they were, but nothing in it names or reaches the person.
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
 
     objects = ScopedManager(station="station")
 

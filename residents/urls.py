@@ -10,4 +10,6 @@ urlpatterns = [
     path("consent/", views.give_consent, name="give_consent"),
     path("consents/<int:pk>/withdraw/", views.withdraw_consent, name="withdraw_consent"),
     path("data/", views.my_data, name="my_data"),
+    path("delete/", views.delete_account, name="delete_account"),
+    path("deleted/", views.account_deleted, name="account_deleted"),
 ]

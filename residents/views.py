@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -15,15 +17,18 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from events.tickets import link_code
 from residents.models import Resident
 from stations.audit import record_view
 from stations.fields import display_phone
+from stations.ratelimit import rate_limited
 from stations.selectors import station_list_public
 
 from .consent_texts import TEXTS
+from .erasure import ErasureRefused, account_erase
 from .forms import ConsentForm, DetailsForm
 from .selectors import (
     PAST_ROWS_SHOWN,
@@ -209,3 +214,40 @@ def my_data(request: HttpRequest) -> HttpResponse:
     # personal data: never kept by a shared cache or the browser's cache
     response["Cache-Control"] = "no-store"
     return response
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_lazy("Your password"), widget=forms.PasswordInput(attrs={"autocomplete":
+                                                                     "current-password"})
+    )
+
+
+@login_required(login_url=login_page)
+@require_http_methods(["GET", "POST"])
+@rate_limited("account-delete", limit=5, period=300)
+def delete_account(request: HttpRequest) -> HttpResponse:
+    """The person deletes their account: every profile is anonymised (the
+    stations' yearly figures stay), then the account itself is deleted."""
+    form = DeleteAccountForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            account_erase(user=request.user, actor=request.user,
+                          password=form.cleaned_data["password"])
+        except ErasureRefused as exc:
+            for field, errors in getattr(exc, "message_dict", {None: exc.messages}).items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+            status = 400
+        else:
+            logout(request)
+            return redirect("residents:account_deleted")
+    elif request.method == "POST":
+        status = 400
+    return render(request, "residents/delete_account.html", {"form": form}, status=status)
+
+
+@require_GET
+def account_deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "residents/account_deleted.html")

@@ -161,6 +161,16 @@ class Station(models.Model):
         _("opening hours"), blank=True, help_text=_("e.g. Monday to Friday 9:00-17:30")
     )
     languages = LanguagesField(_("languages offered"))
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep residents' records for (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "A resident with no activity at the station for this long is anonymised "
+            "(names, contacts, documents and consultation notes removed; the yearly figures "
+            "stay), and consultation notes older than this are removed."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
