@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from stations.views import ping, switch_language
+from stations.views import healthz, ping, switch_language
 
 admin.site.site_header = _("International Community Service Stations")
 admin.site.site_title = _("Station admin")
@@ -12,6 +12,7 @@ admin.site.index_title = _("Station administration")
 urlpatterns = [
     path("language/<str:code>/", switch_language, name="switch_language"),
     path("ping/", ping, name="ping"),
+    path("healthz", healthz, name="healthz"),
     # the REST API: no language prefix (it answers in the Accept-Language)
     path("api/v1/", include("config.api")),
 ]

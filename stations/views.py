@@ -8,7 +8,7 @@ row once.
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -123,6 +123,34 @@ def ping(request):
     language prefix; also the benchmark's baseline of a trivial Django view
     (scripts/bench.py)."""
     return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+def healthz(request):
+    """Readiness, for the load balancer and monitoring: the database answers
+    a query and the broker accepts a connection, each within its timeout.
+    200 with {"database": "ok", "broker": "ok"}, or 503 naming what failed
+    (never the error's text: it may hold a host or a user name)."""
+    from django.db import connection
+
+    from config.celery import app
+
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 - reported as the answer
+        checks["database"] = "unavailable"
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(max_retries=1, timeout=2)
+        checks["broker"] = "ok"
+    except Exception:  # noqa: BLE001 - reported as the answer
+        checks["broker"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(checks, status=200 if healthy else 503)
 
 
 @never_cache

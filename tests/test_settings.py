@@ -72,3 +72,19 @@ def test_migrations_match_the_models():
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit:  # --check exits non-zero when a migration is missing
         pytest.fail(f"models and migrations disagree:\n{out.getvalue()}")
+
+
+def test_json_logs_are_one_object_per_line():
+    import json
+    import logging
+
+    from config.logging import JsonFormatter
+
+    record = logging.LogRecord("portal.test", logging.WARNING, __file__, 1, "disk %s full",
+                               ("/var",), None)
+    line = JsonFormatter().format(record)
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "WARNING", "portal.test", "disk /var full"
+    )
+    assert "\n" not in line
