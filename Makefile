@@ -51,6 +51,18 @@ bench-summary: setup
 bench-reminders: setup
 	$(PY) scripts/bench_reminders.py $(BENCH_ARGS)
 
+# Backups of the database (scripts/backup.py, docs/deploy.md): make backup,
+# make restore BACKUP=.local/backups/portal-....dump, and the drill that
+# restores into a fresh database and compares every table.
+.PHONY: backup restore backup-drill
+backup: setup
+	$(PY) scripts/backup.py backup
+restore: setup
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=file.dump"; exit 2; }
+	$(PY) scripts/backup.py restore "$(BACKUP)"
+backup-drill: setup
+	$(PY) scripts/backup.py drill
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
