@@ -63,6 +63,13 @@ restore: setup
 backup-drill: setup
 	$(PY) scripts/backup.py drill
 
+# Time of importing a 50,000-row residents' workbook (Chinese headers): preview,
+# then confirm, through the admin's code (docs/import-export.md); uses its own
+# database, portal_bench_import. BENCH_ARGS="--rows 10000 --rebuild".
+.PHONY: bench-import
+bench-import: setup
+	$(PY) scripts/bench_import.py $(BENCH_ARGS)
+
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 

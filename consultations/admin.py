@@ -21,6 +21,7 @@ from stations.adminbase import (
     StationScopedAdmin,
     StationScopedTranslationAdmin,
 )
+from stations.exports import EXPORT_ACTIONS
 
 from .models import Availability, Consultation, Counsellor, Topic
 from .selectors import counsellors_schedulable_by, may_read_notes
@@ -125,7 +126,8 @@ class ConsultationAdmin(
         "updated_at",
     )
     readonly_fields = ("status", "created_at", "updated_at")
-    actions = ("mark_completed", "mark_no_show", "mark_cancelled")
+    # exports never hold the notes (stations/exports.py)
+    actions = ("mark_completed", "mark_no_show", "mark_cancelled", *EXPORT_ACTIONS)
 
     def get_fields(self, request, obj=None):
         """The notes are the counsellor's: shown only to the counsellor of the

@@ -41,6 +41,7 @@ from stations.adminbase import (
     adopt,
     form_values,
 )
+from stations.exports import EXPORT_ACTIONS
 from stations.roles import role_allows
 from stations.tenancy import access_object, user_station_roles
 
@@ -453,7 +454,7 @@ class RegistrationAdmin(AddThenShowMixin, StationScopedAdmin):
     ]
     date_hierarchy = "created_at"
     autocomplete_fields = ["event", "resident"]
-    actions = ["check_in_selected", "cancel_selected"]
+    actions = ["check_in_selected", "cancel_selected", *EXPORT_ACTIONS]
     add_fields = ["event", "resident"]
     fields = [
         "event",

@@ -23,6 +23,10 @@ from stations.adminbase import (
     adopt,
     form_values,
 )
+from stations.exports import EXPORT_ACTIONS
+from stations.spreadsheets import SpreadsheetImportAdminMixin
+
+from .imports import RESIDENTS
 from .models import Consent, Resident
 from .services import consent_give, consent_withdraw, resident_create, resident_update
 
@@ -70,8 +74,11 @@ class ResidentForm(forms.ModelForm):
 
 
 @admin.register(Resident)
-class ResidentAdmin(RecordsSensitiveViewsMixin, StationScopedAdmin):
+class ResidentAdmin(SpreadsheetImportAdminMixin, RecordsSensitiveViewsMixin, StationScopedAdmin):
     sensitive_fields = ("document_number", "document_expires")
+    # import and export of spreadsheets (docs/import-export.md)
+    spreadsheet_importer = RESIDENTS
+    actions = [*EXPORT_ACTIONS]
 
     form = ResidentForm
 

@@ -23,7 +23,10 @@ from stations.adminbase import (
     adopt,
     form_values,
 )
+from stations.exports import EXPORT_ACTIONS
+from stations.spreadsheets import SpreadsheetImportAdminMixin
 
+from .imports import HOURS
 from .models import HoursEntry, Opportunity, Shift, Signup
 from .selectors import shifts_with_places
 from .services import (
@@ -228,7 +231,9 @@ class HoursEntryForm(ServiceForm):
 
 
 @admin.register(HoursEntry)
-class HoursEntryAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
+class HoursEntryAdmin(
+    SpreadsheetImportAdminMixin, ServiceAdminMixin, StationFixedMixin, StationScopedAdmin
+):
     """Hours are logged as pending and decided with the approve and reject
     actions; decided hours are read-only."""
 
@@ -252,7 +257,9 @@ class HoursEntryAdmin(ServiceAdminMixin, StationFixedMixin, StationScopedAdmin):
         "created_at",
     )
     readonly_fields = ("status", "reviewed_by", "reviewed_at", "created_at")
-    actions = ("approve_selected", "reject_selected")
+    actions = ("approve_selected", "reject_selected", *EXPORT_ACTIONS)
+    # import of spreadsheets (docs/import-export.md)
+    spreadsheet_importer = HOURS
 
     def get_readonly_fields(self, request, obj=None):
         fields = super().get_readonly_fields(request, obj)

@@ -83,9 +83,11 @@ def test_only_staff_get_tokens(station_a):
 
 def test_a_staff_session_must_have_passed_the_second_factor(client, staff_a):
     client.force_login(staff_a)
-    response = client.get("/api/v1/residents/")
+    response = client.get("/api/v1/residents/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code in (401, 403)
     assert "second factor" in response.json()["detail"]
+    chinese = client.get("/api/v1/residents/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "第二重验证" in chinese.json()["detail"]
     log_in_verified(client, staff_a)
     assert client.get("/api/v1/residents/").status_code == 200
 
@@ -100,7 +102,7 @@ def test_a_resident_reads_their_own_data_but_no_staff_endpoint(client, station_a
     assert "Schmidt" in me.content.decode() and "Someone-Else" not in me.content.decode()
     for path in ("/api/v1/residents/", "/api/v1/events/", "/api/v1/stations/",
                  "/api/v1/consultations/", "/api/v1/hours/"):
-        response = client.get(path)
+        response = client.get(path, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 403, path
         assert response.json() == {
             "detail": "Only the staff of a station may use this part of the API."

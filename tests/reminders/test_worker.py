@@ -258,10 +258,15 @@ def test_a_due_row_from_before_the_worker_started_is_caught_up_by_the_beat(
 ):
     rows = due_confirmations(3)
     with scopes_disabled():
-        Reminder.objects.update(remind_at=timezone.now() - timedelta(hours=3),
-                                next_attempt_at=timezone.now() - timedelta(hours=3))
+        # only the confirmations: the reminders before the event stay next week's
+        Reminder.objects.filter(pk__in=[row.pk for row in rows]).update(
+            remind_at=timezone.now() - timedelta(hours=3),
+            next_attempt_at=timezone.now() - timedelta(hours=3))
     env = process_env(broker_url=redis_server.url, smtp_port=smtp_sink.port,
                       REMINDER_TICK_SECONDS="1")
     workers("catch-up", env, beat=True)
     wait_for(lambda: sent_count() == len(rows), timeout=60, what="the beat to catch up")
     assert smtp_sink.accepted_count() == 3
+    with scopes_disabled():
+        assert set(Reminder.objects.filter(status=Status.SENT).values_list("pk", flat=True)) == {
+            row.pk for row in rows}

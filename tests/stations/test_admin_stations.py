@@ -214,6 +214,7 @@ def station_post_data(station, **changes):
         "opening_hours_zh_hans": "",
         "opening_hours_en": "",
         "languages": station.languages,
+        "retention_years": station.retention_years,
         "region": station.region_id,
         "slug": station.slug,
         "kind": station.kind,
