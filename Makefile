@@ -78,3 +78,22 @@ stop:
 
 clean: stop
 	rm -rf $(VENV) .local
+
+# A large, realistic city for load and scale work (docs/load.md): 100 stations,
+# 150,000 residents, 3,000 events, 60,000 registrations, 60,000 consultations and
+# 30,000 hours entries in the database of DATABASE_URL (the embedded one when
+# unset). CITY_ARGS passes options, e.g. CITY_ARGS="--stations 20 --scale 0.5".
+.PHONY: generate-city
+generate-city: setup
+	eval "$$($(PY) scripts/portal.py env --for run)" && $(PY) manage.py migrate --no-input && \
+		$(PY) manage.py generate_city $(CITY_ARGS)
+
+# The load test (docs/load.md): gunicorn, a Celery worker and beat, 60 s of
+# residents browsing, then 1,000 residents rushing for 300 places of one event;
+# uses its own database, portal_load. LOAD_ARGS="--rebuild --duration 120".
+# make load-smoke: the short run the test suite makes (tests/test_load_smoke.py).
+.PHONY: load load-smoke
+load: setup
+	$(PY) scripts/loadtest.py $(LOAD_ARGS)
+load-smoke: setup
+	$(PY) scripts/loadtest.py --smoke $(LOAD_ARGS)

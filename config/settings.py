@@ -185,7 +185,13 @@ if not DATABASE_URL:
         "DATABASE_URL is not set. `make run` and `make test` set it for you; "
         "otherwise use e.g. postgres://postgres@127.0.0.1:5432/portal."
     )
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept for a minute (CONN_MAX_AGE); each request checks the one
+# it inherits before using it (CONN_HEALTH_CHECKS), so a connection that a
+# PostgreSQL restart closed while the process sat idle is replaced instead of
+# failing that process's next request (scripts/faults.py postgres, docs/faults.md).
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -339,7 +345,17 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A web request only asks for a send; it must never wait on a broker that
     # does not answer (reminders/kick.py), and workers reconnect for ever.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+    # No ack emulation: a task message leaves Redis when a worker takes it.
+    # With it, a worker whose Redis went away at the moment it acknowledged a
+    # task could exit ("Unrecoverable error: AttributeError" in kombu's restore
+    # of unacknowledged messages, celery/kombu 5.7) instead of reconnecting.
+    # The messages are only "send what is due now": the rows in PostgreSQL are
+    # the work, and the beat's next tick asks again (docs/faults.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_connect_timeout": 2,
+        "socket_timeout": 10,
+        "ack_emulation": False,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     for _sub in ("queue", "processed", "control"):
