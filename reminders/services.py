@@ -240,6 +240,44 @@ def reminders_sync(
         _after_commit_send_soon()
 
 
+def reminders_add_new(
+    *,
+    kind: str,
+    targets: Iterable[tuple[int | None, int, list[Planned]]],
+    recipient: str = "resident",
+    catch_up: bool = False,
+    now: datetime | None = None,
+) -> int:
+    """Write the reminders of `kind` planned for rows that have none yet
+    (`targets`: station, row id and its plans), exactly as `reminders_sync`
+    would add them to an empty list, in one bulk insert: for rows created in
+    bulk. Returns how many were written."""
+    now = now or timezone.now()
+    rows, soon = [], False
+    for station_id, target_id, planned in targets:
+        for plan in planned:
+            if plan.remind_at <= now and not _still_wanted(plan, now, catch_up):
+                continue
+            rows.append(
+                Reminder(
+                    station_id=station_id,
+                    kind=kind,
+                    target_id=target_id,
+                    recipient=recipient,
+                    occasion=plan.occasion,
+                    remind_at=plan.remind_at,
+                    next_attempt_at=plan.remind_at,
+                    stale_at=plan.stale_at,
+                    data=plan.data,
+                )
+            )
+            soon = soon or plan.remind_at <= now
+    Reminder.objects.bulk_create(rows, batch_size=2000)
+    if soon:
+        _after_commit_send_soon()
+    return len(rows)
+
+
 def reminders_withdraw(
     *, station_id: int | None, kinds: Iterable[str], target_ids: Iterable[int]
 ) -> int:

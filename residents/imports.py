@@ -38,7 +38,6 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,12 +60,14 @@ from stations.spreadsheets import (
     as_text,
     audit_bulk,
     bulk_update_rows,
+    chunks,
     parse_cells,
     parse_date,
     snapshot,
 )
 
 from .models import Resident
+from .reminders import plan_document_reminders
 
 COLUMNS = [
     Column("family_name", "family name", "姓", required=True,
@@ -131,13 +132,6 @@ PARSERS = {
 # full_clean without the station (chosen once and checked) and the account
 # (never imported): a foreign key's check is one query per row
 _NOT_CLEANED = ["station", "user"]
-_CHUNK = 5000
-
-
-def _chunks(values, size=_CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def residents_by_document_or_email(rows, station, *, for_write: bool):
@@ -152,12 +146,12 @@ def residents_by_document_or_email(rows, station, *, for_write: bool):
     by_hash: dict[str, list[Resident]] = defaultdict(list)
     by_email: dict[str, list[Resident]] = defaultdict(list)
     hashes = {row.data["hash"] for row in rows if row.data["hash"]}
-    for chunk in _chunks(hashes):
+    for chunk in chunks(hashes):
         for resident in qs.filter(document_number_hash__in=chunk):
             resident = loaded.setdefault(resident.pk, resident)
             by_hash[resident.document_number_hash].append(resident)
     emails = {row.data["values"]["email"] for row in rows if row.data["values"].get("email")}
-    for chunk in _chunks(emails):
+    for chunk in chunks(emails):
         for resident in qs.annotate(email_key=Lower("email")).filter(email_key__in=chunk):
             resident = loaded.setdefault(resident.pk, resident)
             by_email[resident.email.lower()].append(resident)
@@ -512,67 +506,7 @@ class ResidentImporter:
         )
 
 
-def plan_document_reminders(*, created: list[Resident], changed: list[Resident]) -> None:
-    """The document-expiry reminders resident_create and resident_update would
-    have planned (residents.reminders.document_changed).
-
-    A changed expiry goes through document_changed itself: pending rows may
-    have to move. A new resident has no reminder rows yet, so its rows are
-    exactly the plans reminders_sync would add to an empty list, with
-    catch_up (a plan already due is kept while not stale); they are computed
-    once per expiry date and written with one bulk_create.
-    tests/imports/test_residents_import.py compares the two ways."""
-    from reminders import kick
-    from reminders.models import Kind, Reminder
-    from reminders.services import plan_before, policy_get
-
-    from .reminders import _expired_after, document_changed
-
-    for resident in changed:
-        document_changed(resident)
-    now = timezone.now()
-    plans: dict[tuple[int, date], list] = {}
-    # plan_before reads the station's setting for every date; when it holds
-    # the default times (most stations), plan with the defaults (no query)
-    default = policy_get(station_id=None, kind=Kind.DOCUMENT_EXPIRY).offsets
-    planning_station = {
-        station_id: None
-        if policy_get(station_id=station_id, kind=Kind.DOCUMENT_EXPIRY).offsets == default
-        else station_id
-        for station_id in {r.station_id for r in created}
-    }
-    rows, due = [], False
-    for resident in created:
-        key = (resident.station_id, resident.document_expires)
-        if key not in plans:
-            plans[key] = plan_before(
-                station_id=planning_station[resident.station_id],
-                kind=Kind.DOCUMENT_EXPIRY,
-                anchor=resident.document_expires,
-                stale_at=_expired_after(resident.document_expires),
-            )
-        for plan in plans[key]:
-            if plan.remind_at <= now and not (plan.stale_at is None or now < plan.stale_at):
-                continue
-            rows.append(
-                Reminder(
-                    station_id=resident.station_id,
-                    kind=Kind.DOCUMENT_EXPIRY,
-                    target_id=resident.pk,
-                    recipient="resident",
-                    occasion=plan.occasion,
-                    remind_at=plan.remind_at,
-                    next_attempt_at=plan.remind_at,
-                    stale_at=plan.stale_at,
-                    data=plan.data,
-                )
-            )
-            due = due or plan.remind_at <= now
-    Reminder.objects.bulk_create(rows, batch_size=2000)
-    if due:
-        transaction.on_commit(kick.send_soon)
-
-
 RESIDENTS = ResidentImporter()
+
 
 __all__ = ["COLUMNS", "RESIDENTS", "ResidentImporter", "plan_document_reminders"]

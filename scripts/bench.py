@@ -46,7 +46,7 @@ import urllib.request
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import portal  # noqa: E402  (scripts/portal.py: the environment `make run` uses)
@@ -97,18 +97,9 @@ def log(message: str) -> None:
 def bench_environment() -> dict[str, str]:
     """The environment of `make run`, pointed at the benchmark's own database,
     with DEBUG off as in production."""
-    env = portal.environment("run")
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DBNAME}"))
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        **portal.BENCH_KEYS,
-        ALLOWED_HOSTS=HOST,
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
+    return portal.bench_environment(
+        DBNAME, SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS=HOST
     )
-    return env
 
 
 def populate() -> dict[str, int]:

@@ -33,7 +33,6 @@ import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -69,14 +68,7 @@ def log(message: str) -> None:
 
 
 def environment() -> dict[str, str]:
-    env = portal.environment("run")
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DBNAME}"))
-    env.update(DEBUG="0", SECRET_KEY="bench-import-not-secret", LOG_LEVEL="WARNING",
-               **portal.BENCH_KEYS)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    env["IMPORT_PREVIEW_DIR"] = str(FILES / "previews")
-    return env
+    return portal.bench_environment(DBNAME, IMPORT_PREVIEW_DIR=str(FILES / "previews"))
 
 
 def generate(path: Path, rows: int, *, phone_offset: int = 0) -> None:

@@ -65,7 +65,6 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -89,17 +88,7 @@ def log(message: str) -> None:
 
 
 def environment() -> dict[str, str]:
-    env = portal.environment("run")
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DBNAME}"))
-    env.update(
-        DEBUG="0",
-        SECRET_KEY="bench-reminders-not-secret",
-        **portal.BENCH_KEYS,
-        LOG_LEVEL="WARNING",
-        REMINDERS_SEND_SOON="0",
-        DJANGO_SETTINGS_MODULE="config.settings",
-    )
+    env = portal.bench_environment(DBNAME, REMINDERS_SEND_SOON="0")
     env.setdefault("SITE_URL", "https://portal.example.org")
     env.setdefault("DEFAULT_FROM_EMAIL", "portal@portal.example.org")
     return env

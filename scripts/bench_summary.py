@@ -26,7 +26,6 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,13 +41,7 @@ def log(message: str) -> None:
 
 
 def environment() -> dict[str, str]:
-    env = portal.environment("run")
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DBNAME}"))
-    env.update(DEBUG="0", SECRET_KEY="bench-summary-not-secret", LOG_LEVEL="WARNING",
-               **portal.BENCH_KEYS)
-    env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    return env
+    return portal.bench_environment(DBNAME)
 
 
 def populate() -> None:

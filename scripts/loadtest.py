@@ -50,7 +50,6 @@ import time
 from datetime import timedelta
 from io import StringIO
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (scripts/bench.py: gunicorn start and stop)
@@ -85,9 +84,16 @@ def log(message: str) -> None:
 def load_environment(dbname: str, redis_db: int, *, use_redis: bool = True) -> dict[str, str]:
     """The environment of `make run`, pointed at the load test's database, with
     DEBUG off as in production, and plain HTTP on loopback (no TLS in front)."""
-    env = portal.environment("run")
-    parts = urlsplit(env["DATABASE_URL"])
-    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{dbname}"))
+    env = portal.bench_environment(
+        dbname,
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS=HOST,
+        SECURE_COOKIES="0",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_HSTS_SECONDS="0",
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        GUNICORN_CMD_ARGS="--timeout 60",
+    )
     if use_redis and portal.port_open("127.0.0.1", 6379):
         env["REDIS_URL"] = f"redis://127.0.0.1:6379/{redis_db}"
         log(f"broker and cache: Redis at 127.0.0.1:6379/{redis_db}")
@@ -95,19 +101,6 @@ def load_environment(dbname: str, redis_db: int, *, use_redis: bool = True) -> d
         env.pop("REDIS_URL", None)
         log("no Redis (not answering at 127.0.0.1:6379, or --no-redis): "
             "filesystem broker and file cache, as make run")
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        **portal.BENCH_KEYS,
-        ALLOWED_HOSTS=HOST,
-        SECURE_COOKIES="0",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
-        LOG_LEVEL="WARNING",
-        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        GUNICORN_CMD_ARGS="--timeout 60",
-    )
     env.pop("EMAIL_FILE_PATH", None)
     return env
 

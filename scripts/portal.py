@@ -26,7 +26,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL = ROOT / ".local"
@@ -153,6 +153,24 @@ def environment(purpose: str) -> dict[str, str]:
         env["EMAIL_BACKEND"] = "django.core.mail.backends.filebased.EmailBackend"
         env.setdefault("EMAIL_FILE_PATH", str(LOCAL / "mail"))
         log(f"e-mail: written as files to {env['EMAIL_FILE_PATH']}")
+    return env
+
+
+def bench_environment(dbname: str, **settings: str) -> dict[str, str]:
+    """The environment of `make run` pointed at a benchmark's own database
+    `dbname` (on the same server), with DEBUG off as in production and the
+    fixed BENCH_KEYS; `settings` add to it or override it."""
+    env = environment("run")
+    parts = urlsplit(env["DATABASE_URL"])
+    env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{dbname}"))
+    env.update(
+        DEBUG="0",
+        SECRET_KEY=f"{dbname}-not-secret",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        **BENCH_KEYS,
+    )
+    env.update(settings)
     return env
 
 

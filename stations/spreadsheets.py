@@ -96,6 +96,13 @@ class ErrorValue:
     text: str
 
 
+def chunks(values, size: int = 5000):
+    """`values` in lists of at most `size`: for `__in` lookups of a whole sheet."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def human_size(size: int) -> str:
     if size >= 1024 * 1024:
         return f"{size / (1024 * 1024):.1f} MB"

@@ -50,6 +50,7 @@ from stations.spreadsheets import (
     as_text,
     audit_bulk,
     bulk_update_rows,
+    chunks,
     normalize_choice,
     parse_cells,
     parse_date,
@@ -82,18 +83,11 @@ PARSERS = {
 }
 # the related rows are found and checked once for the sheet, not per row
 _NOT_CLEANED = ["station", "volunteer", "opportunity", "shift", "reviewed_by"]
-_CHUNK = 5000
 
 
 def _number(value: Decimal) -> str:
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _chunks(values, size=_CHUNK):
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 class HoursImporter:
@@ -285,7 +279,7 @@ class HoursImporter:
         if for_write:
             qs = qs.select_for_update(of=("self",))
         wanted = {(row.data["key"][0], row.data["key"][1]) for row in rows if row.action != ERROR}
-        for chunk in _chunks(volunteers):
+        for chunk in chunks(volunteers):
             for entry in qs.filter(volunteer_id__in=chunk):
                 if (entry.volunteer_id, entry.date) not in wanted:
                     continue
