@@ -97,3 +97,10 @@ load: setup
 	$(PY) scripts/loadtest.py $(LOAD_ARGS)
 load-smoke: setup
 	$(PY) scripts/loadtest.py --smoke $(LOAD_ARGS)
+
+# The fault checks (docs/faults.md): PostgreSQL restarted under load, Redis
+# stopped and started, a worker killed with SIGKILL in the middle of a batch,
+# each against servers of its own. FAULTS_ARGS="postgres --outage 20 --keep".
+.PHONY: faults
+faults: setup
+	$(PY) scripts/faults.py $(FAULTS_ARGS)

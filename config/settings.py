@@ -380,8 +380,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 # be sent every REMINDER_TICK_SECONDS; a request that wrote a message due now
 # asks at once (REMINDERS_SEND_SOON). A failed try waits 1, 2, 4, 8 times
 # REMINDER_RETRY_SECONDS. One run sends for at most REMINDER_BATCH_SECONDS,
-# then leaves the rest to the next.
+# then leaves the rest to the next. A worker's claim on a row it is sending
+# lasts REMINDER_LEASE_SECONDS: a row whose worker died is sent again after it.
 REMINDER_TICK_SECONDS = float(os.environ.get("REMINDER_TICK_SECONDS", "60"))
+REMINDER_LEASE_SECONDS = float(os.environ.get("REMINDER_LEASE_SECONDS", "300"))
 REMINDER_RETRY_SECONDS = float(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
 REMINDER_BATCH_SECONDS = float(os.environ.get("REMINDER_BATCH_SECONDS", "50"))
 REMINDERS_SEND_SOON = env_bool("REMINDERS_SEND_SOON", True)

@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 
 from stations.views import healthz, ping, switch_language
 
+# the pages of a failed request, in the address's language (stations/errors.py)
+handler500 = "stations.errors.server_error"
+handler400 = "stations.errors.bad_request"
+
 admin.site.site_header = _("International Community Service Stations")
 admin.site.site_title = _("Station admin")
 admin.site.index_title = _("Station administration")

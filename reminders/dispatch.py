@@ -1,19 +1,30 @@
 """Sending the reminder rows that are due: the beat task's work.
 
-`send_due()` picks the pending rows whose next attempt is due, oldest first,
-and sends each in a transaction of its own:
+`send_due()` picks the rows whose next attempt is due, oldest first, and
+sends each in three steps:
 
-1. claim it: `SELECT ... FOR UPDATE SKIP LOCKED` of that row, still pending
-   and due. A row another worker holds is skipped, not waited for; a row
-   another worker finished is no longer pending. Two workers, or two runs of
-   the task at once, therefore never send the same row;
-2. decide: too late (`stale_at` passed), switched off by the station, or the
-   kind's `build` says it no longer applies: the row is closed as skipped with
-   the reason;
-3. send it through `stations.notify.deliver`, then record the outcome and
-   commit. A worker that dies before the commit (SIGKILL, a lost machine)
-   leaves the row pending and unlocked: PostgreSQL rolls the transaction back
-   when the connection drops, and the next run sends it.
+1. claim it, in a transaction: `SELECT ... FOR UPDATE SKIP LOCKED` of that
+   row, still waiting and due. A row another worker holds is skipped, not
+   waited for; a row another worker finished is no longer waiting. Two
+   workers, or two runs of the task at once, therefore never send the same
+   row. The message is built (or the row closed as skipped: too late,
+   switched off by the station, no longer applies), and the row is marked
+   *being sent* until now + REMINDER_LEASE_SECONDS, then committed;
+2. hand the message to the mail server, outside any transaction;
+3. record the outcome (sent, or the failure). The message has left by then,
+   so a database that went away in the meantime (a restart, a failover) does
+   not lose that knowledge: the write is tried again on a new connection for
+   up to half the lease. Otherwise the row would be sent again.
+
+A worker that dies (SIGKILL, a lost machine) before step 1 commits leaves
+the row waiting and unlocked: PostgreSQL rolls the transaction back when the
+connection drops. One that dies in step 2 or 3 leaves it *being sent*; once
+the lease has run out, the next run sends it again. The message is then
+doubled only if the worker died in the instant between the mail server's
+acceptance and step 3 (the copy carries the same Message-ID, so a mail
+program can tell it is one message). scripts/faults.py checks both faults:
+a worker killed in the middle of a batch and PostgreSQL restarted while
+messages are being sent.
 
 Failures: a temporary one (a 4xx answer, a lost connection, any unexpected
 error while building the message) is tried again after 1, 2, 4 and 8 times
@@ -32,7 +43,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -85,8 +97,12 @@ def message_id(reminder: Reminder) -> str:
 
 
 def due_ids(*, now: datetime, limit: int) -> list[int]:
+    """Waiting rows whose next attempt is due, and rows being sent whose
+    worker's claim has run out (it died before recording the outcome)."""
     return list(
-        Reminder.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        Reminder.objects.filter(
+            status__in=[Status.PENDING, Status.SENDING], next_attempt_at__lte=now
+        )
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
@@ -130,12 +146,19 @@ def _send_one(
     with transaction.atomic():
         reminder = (
             Reminder.objects.select_for_update(skip_locked=True)
-            .filter(pk=pk, status=Status.PENDING, next_attempt_at__lte=moment)
+            .filter(pk=pk, status__in=[Status.PENDING, Status.SENDING], next_attempt_at__lte=moment)
             .first()
         )
         if reminder is None:
             outcome.count("busy")
             return
+        if reminder.status == Status.SENDING:
+            logger.warning(
+                "reminder %s (%s): the worker sending it stopped before recording the outcome; "
+                "sending it again",
+                reminder.pk,
+                reminder.kind,
+            )
         try:
             outgoing = _prepare(reminder, moment, enabled)
         except Skip as skip:
@@ -147,30 +170,60 @@ def _send_one(
             _failed(reminder, f"{type(exc).__name__}: {exc}", temporary=True, now=moment)
             outcome.count("retry" if reminder.status == Status.PENDING else "failed")
             return
-        try:
-            deliver(outgoing, connection=connection)
-        except DeliveryError as error:
-            logger.warning(
-                "reminder %s not delivered (%s): %s",
-                reminder.pk,
-                "temporary" if error.temporary else "permanent",
-                error.detail,
-            )
-            _close_connection(connection)
-            _failed(reminder, error.detail, temporary=error.temporary, now=moment)
-            outcome.count("retry" if reminder.status == Status.PENDING else "failed")
-            return
-        reminder.status = Status.SENT
-        reminder.sent_at = timezone.now()
-        reminder.sent_to = outgoing.to
-        reminder.language = outgoing.language
-        reminder.attempts += 1
-        reminder.reason = ""
-        reminder.save(
-            update_fields=["status", "sent_at", "sent_to", "language", "attempts", "reason",
-                           "updated_at"]
+        reminder.status = Status.SENDING
+        reminder.next_attempt_at = moment + timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+        reminder.save(update_fields=["status", "next_attempt_at", "updated_at"])
+    try:
+        deliver(outgoing, connection=connection)
+    except DeliveryError as error:
+        logger.warning(
+            "reminder %s not delivered (%s): %s",
+            reminder.pk,
+            "temporary" if error.temporary else "permanent",
+            error.detail,
         )
-        outcome.count("sent")
+        _close_connection(connection)
+        reminder.status = Status.PENDING
+        _record(reminder, _failed, error.detail, temporary=error.temporary, now=moment)
+        outcome.count("retry" if reminder.status == Status.PENDING else "failed")
+        return
+    reminder.status = Status.SENT
+    reminder.sent_at = timezone.now()
+    reminder.sent_to = outgoing.to
+    reminder.language = outgoing.language
+    reminder.attempts += 1
+    reminder.reason = ""
+    _record(reminder, Reminder.save, update_fields=[
+        "status", "sent_at", "sent_to", "language", "attempts", "reason", "updated_at"
+    ])
+    outcome.count("sent")
+
+
+def _record(reminder: Reminder, write, *args, **kwargs) -> None:
+    """`write(reminder, ...)`, the outcome of a send, tried again on a new
+    database connection while the database is unreachable, for up to half of
+    REMINDER_LEASE_SECONDS (the row stays claimed meanwhile)."""
+    deadline = time.monotonic() + settings.REMINDER_LEASE_SECONDS / 2
+    wait = 0.2
+    state = (reminder.status, reminder.attempts, reminder.next_attempt_at)
+    while True:
+        try:
+            write(reminder, *args, **kwargs)
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() > deadline or db_connection.in_atomic_block:
+                raise
+            logger.warning(
+                "reminder %s: recording the outcome failed (%s); trying again in %.1f s",
+                reminder.pk,
+                type(exc).__name__,
+                wait,
+            )
+            db_connection.close()
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
+            # _failed changes the row as it writes: start again from the same state
+            reminder.status, reminder.attempts, reminder.next_attempt_at = state
 
 
 def _prepare(reminder: Reminder, now: datetime, enabled: dict) -> Outgoing:

@@ -54,6 +54,8 @@ class Kind(models.TextChoices):
 class Reminder(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
+        # claimed by a worker, which is handing it to the mail server
+        SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent")
@@ -113,10 +115,11 @@ class Reminder(models.Model):
         verbose_name_plural = _("reminders and notices")
         ordering = ["-remind_at", "-pk"]
         indexes = [
-            # the beat's question, every minute: what is due now?
+            # the beat's question, every minute: what is due now (and which
+            # claim has run out, reminders/dispatch.py)?
             models.Index(
                 fields=["next_attempt_at"],
-                condition=Q(status="pending"),
+                condition=Q(status__in=["pending", "sending"]),
                 name="reminder_due_idx",
             ),
             # the services' question: what does this row already have?

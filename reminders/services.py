@@ -226,6 +226,13 @@ def reminders_sync(
             if plan.remind_at <= now and not _still_wanted(plan, now, catch_up):
                 continue
             row.status, row.reason = Status.PENDING, ""
+        elif row.status == Status.SENDING:
+            # a worker is handing it to the mail server right now; should that
+            # fail, its retry keeps to the new plan (next_attempt_at is the
+            # worker's claim and stays)
+            row.remind_at, row.stale_at, row.data = plan.remind_at, plan.stale_at, plan.data
+            row.save(update_fields=["remind_at", "stale_at", "data", "updated_at"])
+            continue
         elif row.status != Status.PENDING:
             continue  # sent, failed or skipped: history
         row.remind_at = row.next_attempt_at = plan.remind_at
@@ -236,6 +243,12 @@ def reminders_sync(
     for row in loose:
         row.status, row.reason = Status.CANCELLED, Reminder.Reason.CHANGED
         row.save(update_fields=["status", "reason", "updated_at"])
+    for row in rows:
+        if row.status == Status.SENDING and row.occasion not in wanted:
+            # being sent for a time that no longer holds: it cannot be withdrawn
+            # mid-send, but should the send fail it is not tried again
+            row.stale_at = now
+            row.save(update_fields=["stale_at", "updated_at"])
     if soon:
         _after_commit_send_soon()
 

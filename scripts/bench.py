@@ -341,7 +341,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log_file: Path):
+def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log_file: Path,
+                   output=None):
+    """gunicorn on HOST:`port`, answering /ping/; `output` (a file) takes what
+    its processes print (the application's own log lines) instead of the
+    terminal."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn),
@@ -355,7 +359,7 @@ def start_gunicorn(env: dict[str, str], *, port: int, workers: int, log_file: Pa
         "--error-logfile",
         str(log_file),
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=output)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if server.poll() is not None:

@@ -2,7 +2,8 @@
 
     python scripts/catalogues.py compile   # .po -> .mo, pure Python (polib)
     python scripts/catalogues.py extract   # makemessages for both languages (needs GNU gettext)
-    python scripts/catalogues.py check     # exit 1 if an entry is untranslated or fuzzy
+    python scripts/catalogues.py check     # exit 1 if an entry is untranslated or fuzzy,
+                                           # or a literal of the code is in no catalogue
     python scripts/catalogues.py translate zh.json   # apply {msgid: Chinese} to zh_Hans
 
 For `translate`, a key is the message id, or "context\x04id" for an id with a
@@ -15,10 +16,12 @@ their own ids on extraction; the Chinese catalogue is translated by hand.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import fcntl
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +31,23 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 LOCALE = ROOT / "locale"
 LOCALES = ["zh_Hans", "en"]
+# where the portal's own strings live (not the virtual environment, the tests
+# or these scripts)
+SOURCES = ["accounts", "config", "consultations", "events", "reminders", "residents",
+           "stations", "volunteers", "templates"]
+# gettext's functions (and `_`, what they are imported as): which argument is
+# the message id, and which the context
+MARKERS = {
+    "_": (0, None), "gettext": (0, None), "gettext_lazy": (0, None),
+    "gettext_noop": (0, None), "ngettext": (0, None), "ngettext_lazy": (0, None),
+    "pgettext": (1, 0), "pgettext_lazy": (1, 0), "npgettext": (1, 0),
+    "npgettext_lazy": (1, 0),
+}
+TEMPLATE_TAG = re.compile(
+    r"""\{%\s*trans(?:late)?\s+(?P<q>["'])(?P<id>.*?)(?P=q)"""
+    r"""(?:\s+context\s+(?P<cq>["'])(?P<ctx>.*?)(?P=cq))?[^%]*%\}""",
+    re.S,
+)
 
 
 @contextlib.contextmanager
@@ -64,6 +84,60 @@ def problems() -> list[str]:
                 found.append(f"{po_path.relative_to(ROOT)}: fuzzy: {entry.msgid!r}")
             elif not entry.translated():
                 found.append(f"{po_path.relative_to(ROOT)}: untranslated: {entry.msgid!r}")
+    return found
+
+
+def literals() -> set[tuple[str | None, str, str]]:
+    """(context, message id, where) of every literal message of the sources:
+    the first argument of gettext's functions in Python, and `{% translate
+    "..." %}` in templates. (blocktranslate blocks are left to makemessages.)"""
+    found = set()
+    for folder in SOURCES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+            for node in ast.walk(tree):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if name not in MARKERS:
+                    continue
+                at, ctx_at = MARKERS[name]
+                args = node.args
+                if len(args) <= at or not _is_text(args[at]):
+                    continue
+                context = None
+                if ctx_at is not None:
+                    if not _is_text(args[ctx_at]):
+                        continue
+                    context = args[ctx_at].value
+                found.add((context, args[at].value, f"{path.relative_to(ROOT)}:{node.lineno}"))
+        for path in sorted((ROOT / folder).rglob("*.html")):
+            text = path.read_text(encoding="utf-8")
+            for match in TEMPLATE_TAG.finditer(text):
+                line = text.count("\n", 0, match.start()) + 1
+                found.add((match.group("ctx"), match.group("id"),
+                           f"{path.relative_to(ROOT)}:{line}"))
+    return found
+
+
+def _is_text(node) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and bool(node.value)
+
+
+def missing_literals() -> list[str]:
+    """The sources' literal messages that a catalogue does not hold: shown in
+    English to everybody until `extract` and `translate` add them."""
+    found = []
+    for po_path in catalogues():
+        po = polib.pofile(str(po_path))
+        held = {(entry.msgctxt or None, entry.msgid) for entry in po if not entry.obsolete}
+        for context, msgid, where in sorted(literals(), key=lambda item: item[2]):
+            if (context, msgid) not in held:
+                found.append(f"{po_path.relative_to(ROOT)}: not in the catalogue: {msgid!r} "
+                             f"({where}; run `catalogues.py extract`)")
     return found
 
 
@@ -142,7 +216,7 @@ def _extract() -> int:
 
 
 def check() -> int:
-    found = problems()
+    found = problems() + missing_literals()
     for line in found:
         print(line)
     return 1 if found else 0

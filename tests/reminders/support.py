@@ -3,9 +3,10 @@ Celery worker processes.
 
 - `SmtpSink`: a real SMTP server (aiosmtpd) on 127.0.0.1 in a thread of the
   test process. It records every message it accepts and can answer a
-  recipient with a refusal (4xx or 5xx), slow every message down, or hold
+  recipient with a refusal (4xx or 5xx), slow every message down, hold
   every new message at MAIL FROM after a number of accepted ones (to freeze
-  workers in the middle of a batch).
+  workers in the middle of a batch), or call `on_data` with each message
+  just before accepting it.
 - `RedisServer`: a `redis-server` process of our own on a free port, which a
   test may stop and start again without touching the machine's Redis.
 - `Worker`: `celery -A config worker` (optionally with `--beat`) in its own
@@ -83,6 +84,9 @@ class _Handler:
         if self.sink.delay:
             await asyncio.sleep(self.sink.delay)
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        if self.sink.on_data is not None:
+            # called with the whole message received, before the server's 250
+            self.sink.on_data(message)
         with self.sink.lock:
             self.sink.messages.append(message)
         return "250 Message accepted for delivery"
@@ -95,6 +99,7 @@ class SmtpSink:
         self.answers: dict[str, str] = {}
         self.delay = 0.0
         self.hold_after: int | None = None
+        self.on_data = None
         self.admitted = 0
         self.held = 0
         self.released = threading.Event()
@@ -124,10 +129,13 @@ class SmtpSink:
 
 
 class RedisServer:
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, *, persistent: bool = False):
         self.binary = shutil.which("redis-server")
         self.port = free_port()
         self.workdir = workdir
+        # with the append-only file, as docker-compose.yml runs Redis: what was
+        # queued survives a stop and start (SIGTERM writes it out)
+        self.persistent = persistent
         self.process: subprocess.Popen | None = None
 
     @property
@@ -137,7 +145,7 @@ class RedisServer:
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.workdir)],
+             "--appendonly", "yes" if self.persistent else "no", "--dir", str(self.workdir)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

@@ -241,3 +241,69 @@ def test_an_error_while_building_one_message_is_retried_and_the_rest_go_out(monk
 
 def test_retry_delays_double():
     assert [dispatch.retry_delay(n).total_seconds() for n in (1, 2, 3, 4)] == [60, 120, 240, 480]
+
+
+def other_session(sql: str, params=()):
+    """Run `sql` on a connection of its own (as another process would)."""
+    import psycopg2
+    from django.db import connection
+
+    conf = connection.settings_dict
+    conn = psycopg2.connect(dbname=conf["NAME"], user=conf["USER"], host=conf["HOST"] or None,
+                            port=conf["PORT"] or None)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+    finally:
+        conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_lost_while_the_mail_server_accepts_does_not_send_twice(
+    smtp_settings, caplog
+):
+    """The claim is committed before the message leaves; the outcome, lost
+    with the connection, is written again on a new one (dispatch._record)."""
+    from django.db import connection
+
+    event = factories.EventFactory()
+    reminder = row(Kind.REGISTRATION_CONFIRMED, register(event))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        worker_backend = cursor.fetchone()[0]
+    seen = []
+
+    def cut_the_connection(_message):
+        if not seen:
+            seen.extend(other_session(
+                "SELECT status FROM reminders_reminder WHERE id = %s", [reminder.pk]
+            ))
+            other_session("SELECT pg_terminate_backend(%s)", [worker_backend])
+
+    smtp_settings.on_data = cut_the_connection
+    caplog.set_level("WARNING", logger="reminders.dispatch")
+    assert send_due().sent == 1
+    assert seen == [("sending",)], "the claim was not committed before the message left"
+    assert "recording the outcome failed" in caplog.text
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (Status.SENT, 1)
+    assert send_due().sent == 0
+    assert smtp_settings.accepted_count() == 1
+
+
+def test_a_row_whose_sender_died_is_sent_again_once_its_claim_runs_out(settings):
+    event = factories.EventFactory()
+    reminder = row(Kind.REGISTRATION_CONFIRMED, register(event))
+    now = timezone.now()
+    lease = timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
+    # what a worker killed after its claim leaves behind
+    Reminder.objects.filter(pk=reminder.pk).update(status=Status.SENDING,
+                                                    next_attempt_at=now + lease)
+    assert send_due(now=now + lease / 2).sent == 0
+    assert mail.outbox == []
+    assert send_due(now=now + lease).sent == 1
+    reminder.refresh_from_db()
+    assert reminder.status == Status.SENT
+    assert len(mail.outbox) == 1

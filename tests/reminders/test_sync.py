@@ -323,3 +323,28 @@ def test_occasions_are_written_in_utc():
                                    ends_at=datetime(2030, 5, 1, 4, 30, tzinfo=UTC))
     (reminder,) = rows(Kind.EVENT_REMINDER, register(event))
     assert reminder.occasion == "24h@2030-05-01T02:30Z"
+
+
+def test_a_reminder_being_sent_when_its_event_moves_is_not_retried_for_the_old_time():
+    """A worker's claim is not withdrawn mid-send; should the send fail, the
+    retry must not remind of the old time (the new time has its own row)."""
+    event = factories.EventFactory()
+    registration = register(event)
+    (reminder,) = rows(Kind.EVENT_REMINDER, registration)
+    claim_ends = timezone.now() + timedelta(minutes=5)
+    Reminder.objects.filter(pk=reminder.pk).update(status=Status.SENDING,
+                                                    next_attempt_at=claim_ends)
+    later = event.starts_at + timedelta(days=2)
+    event_update(event=event, actor=None, starts_at=later, ends_at=later + timedelta(hours=2))
+    old, new = rows(Kind.EVENT_REMINDER, registration)
+    assert (old.status, old.next_attempt_at) == (Status.SENDING, claim_ends)
+    assert old.stale_at <= timezone.now()
+    assert (new.status, new.remind_at) == (Status.PENDING, later - timedelta(hours=24))
+    # the send failed for a moment: its retry is too late, the new row is sent
+    Reminder.objects.filter(pk=old.pk).update(status=Status.PENDING)
+    send_due(now=later - timedelta(hours=23))
+    old.refresh_from_db()
+    assert (old.status, old.reason) == (Status.SKIPPED, Reminder.Reason.STALE)
+    new.refresh_from_db()
+    assert new.status == Status.SENT
+    assert len(mail.outbox) == 1
