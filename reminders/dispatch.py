@@ -167,7 +167,8 @@ def _send_one(
             return
         except Exception as exc:  # noqa: BLE001 - one bad row must not stop the batch
             logger.exception("building reminder %s (%s) failed", reminder.pk, reminder.kind)
-            _failed(reminder, f"{type(exc).__name__}: {exc}", temporary=True, now=moment)
+            reminder.save(update_fields=_failed(reminder, f"{type(exc).__name__}: {exc}",
+                                                temporary=True, now=moment))
             outcome.count("retry" if reminder.status == Status.PENDING else "failed")
             return
         reminder.status = Status.SENDING
@@ -183,8 +184,7 @@ def _send_one(
             error.detail,
         )
         _close_connection(connection)
-        reminder.status = Status.PENDING
-        _record(reminder, _failed, error.detail, temporary=error.temporary, now=moment)
+        _record(reminder, _failed(reminder, error.detail, temporary=error.temporary, now=moment))
         outcome.count("retry" if reminder.status == Status.PENDING else "failed")
         return
     reminder.status = Status.SENT
@@ -193,22 +193,20 @@ def _send_one(
     reminder.language = outgoing.language
     reminder.attempts += 1
     reminder.reason = ""
-    _record(reminder, Reminder.save, update_fields=[
-        "status", "sent_at", "sent_to", "language", "attempts", "reason", "updated_at"
-    ])
+    _record(reminder, ["status", "sent_at", "sent_to", "language", "attempts", "reason",
+                       "updated_at"])
     outcome.count("sent")
 
 
-def _record(reminder: Reminder, write, *args, **kwargs) -> None:
-    """`write(reminder, ...)`, the outcome of a send, tried again on a new
+def _record(reminder: Reminder, fields: list[str]) -> None:
+    """Save `fields` of `reminder`, the outcome of a send, tried again on a new
     database connection while the database is unreachable, for up to half of
     REMINDER_LEASE_SECONDS (the row stays claimed meanwhile)."""
     deadline = time.monotonic() + settings.REMINDER_LEASE_SECONDS / 2
     wait = 0.2
-    state = (reminder.status, reminder.attempts, reminder.next_attempt_at)
     while True:
         try:
-            write(reminder, *args, **kwargs)
+            reminder.save(update_fields=fields)
             return
         except (OperationalError, InterfaceError) as exc:
             if time.monotonic() > deadline or db_connection.in_atomic_block:
@@ -222,8 +220,6 @@ def _record(reminder: Reminder, write, *args, **kwargs) -> None:
             db_connection.close()
             time.sleep(wait)
             wait = min(wait * 2, 5.0)
-            # _failed changes the row as it writes: start again from the same state
-            reminder.status, reminder.attempts, reminder.next_attempt_at = state
 
 
 def _prepare(reminder: Reminder, now: datetime, enabled: dict) -> Outgoing:
@@ -257,7 +253,9 @@ def _close(reminder: Reminder, status: str, reason: str, detail: str = "") -> No
     reminder.save(update_fields=["status", "reason", "detail", "updated_at"])
 
 
-def _failed(reminder: Reminder, detail: str, *, temporary: bool, now: datetime) -> None:
+def _failed(reminder: Reminder, detail: str, *, temporary: bool, now: datetime) -> list[str]:
+    """Mark `reminder` as a failed try (waiting for the next one while tries
+    remain and the failure is temporary); returns the fields to save."""
     reminder.attempts += 1
     reminder.detail = detail[:500]
     if not temporary:
@@ -265,11 +263,10 @@ def _failed(reminder: Reminder, detail: str, *, temporary: bool, now: datetime) 
     elif reminder.attempts >= MAX_ATTEMPTS:
         reminder.status, reminder.reason = Status.FAILED, Reason.GAVE_UP
     else:
-        reminder.reason = Reason.TEMPORARY_FAILURE
+        # waiting again, also when it was claimed (being sent)
+        reminder.status, reminder.reason = Status.PENDING, Reason.TEMPORARY_FAILURE
         reminder.next_attempt_at = now + retry_delay(reminder.attempts)
-    reminder.save(
-        update_fields=["status", "reason", "detail", "attempts", "next_attempt_at", "updated_at"]
-    )
+    return ["status", "reason", "detail", "attempts", "next_attempt_at", "updated_at"]
 
 
 def _close_connection(connection) -> None:

@@ -87,10 +87,7 @@ def load_environment(dbname: str, redis_db: int, *, use_redis: bool = True) -> d
     env = portal.bench_environment(
         dbname,
         SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=HOST,
-        SECURE_COOKIES="0",
-        SECURE_SSL_REDIRECT="0",
-        SECURE_HSTS_SECONDS="0",
+        **portal.LOOPBACK_HTTP,
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         GUNICORN_CMD_ARGS="--timeout 60",
     )

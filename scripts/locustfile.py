@@ -126,33 +126,33 @@ class PortalUser(HttpUser):
 
     # --- what a reader does -------------------------------------------------------------
 
+    def list_and_open(self, path: str, name: str, link: str, item: str) -> None:
+        """GET the list at `path`, then one of the pages it links to (`link`,
+        a pattern with the address as its first group)."""
+        found = links(self.page(path, name), link)
+        if found:
+            self.page(random.choice(found), item)
+
     def read_home(self):
-        html = self.page(f"/{self.language}/", f"home ({self.language})")
-        stations = links(html, rf'href="(/{self.language}/stations/[\w-]+/)"')
-        if stations:
-            self.page(random.choice(stations), "station page")
+        lang = self.language
+        self.list_and_open(f"/{lang}/", f"home ({lang})", rf'href="(/{lang}/stations/[\w-]+/)"',
+                           "station page")
 
     def read_events(self):
         lang = self.language
         page = random.choice(["", "", "?page=2", "?has_places=on"])
-        html = self.page(f"/{lang}/events/{page}", f"event list ({lang})")
-        found = links(html, rf'href="(/{lang}/events/\d+/)"')
-        if found:
-            self.page(random.choice(found), f"event detail ({lang})")
+        self.list_and_open(f"/{lang}/events/{page}", f"event list ({lang})",
+                           rf'href="(/{lang}/events/\d+/)"', f"event detail ({lang})")
 
     def read_notices(self):
         lang = self.language
-        html = self.page(f"/{lang}/notices/", f"notices ({lang})")
-        found = links(html, rf'href="(/{lang}/notices/\d+/)"')
-        if found:
-            self.page(random.choice(found), "notice")
+        self.list_and_open(f"/{lang}/notices/", f"notices ({lang})",
+                           rf'href="(/{lang}/notices/\d+/)"', "notice")
 
     def read_handbook(self):
         lang = self.language
-        html = self.page(f"/{lang}/guides/", f"handbook ({lang})")
-        found = links(html, rf'href="(/{lang}/guides/[\w-]+/[\w-]+/)"')
-        if found:
-            self.page(random.choice(found), "handbook page")
+        self.list_and_open(f"/{lang}/guides/", f"handbook ({lang})",
+                           rf'href="(/{lang}/guides/[\w-]+/[\w-]+/)"', "handbook page")
 
     def read_topics(self):
         lang = self.language

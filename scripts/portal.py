@@ -156,20 +156,36 @@ def environment(purpose: str) -> dict[str, str]:
     return env
 
 
+# Production settings served over plain HTTP on loopback, with no TLS proxy in
+# front: the gunicorn of the load test and of the fault checks.
+LOOPBACK_HTTP = {
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_COOKIES": "0",
+    "SECURE_SSL_REDIRECT": "0",
+    "SECURE_HSTS_SECONDS": "0",
+}
+
+
+def production_settings(name: str) -> dict[str, str]:
+    """DEBUG off as in production, with the fixed BENCH_KEYS and a secret key
+    that names what it is for; warnings and worse logged."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": f"{name}-not-secret",
+        "LOG_LEVEL": "WARNING",
+        **BENCH_KEYS,
+    }
+
+
 def bench_environment(dbname: str, **settings: str) -> dict[str, str]:
     """The environment of `make run` pointed at a benchmark's own database
-    `dbname` (on the same server), with DEBUG off as in production and the
-    fixed BENCH_KEYS; `settings` add to it or override it."""
+    `dbname` (on the same server), with production_settings; `settings` add
+    to it or override it."""
     env = environment("run")
     parts = urlsplit(env["DATABASE_URL"])
     env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{dbname}"))
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=f"{dbname}-not-secret",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="config.settings",
-        **BENCH_KEYS,
-    )
+    env.update(production_settings(dbname))
     env.update(settings)
     return env
 

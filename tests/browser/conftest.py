@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import missing_part
+
 # The live server runs in a thread of the test process, and the sync Playwright
 # API runs an event loop in the main thread; Django then takes every ORM call
 # made by the test itself (building data, asserting) for one made from async code.
@@ -30,10 +32,6 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
@@ -41,9 +39,7 @@ def chromium():
             f"{CHROMIUM} is not installed; run `python scripts/browser.py ensure` as root "
             "(apt-get install chromium fonts-noto-cjk)"
         )
-        if on_ci():
-            pytest.fail(f"CI is set and {reason}", pytrace=False)
-        pytest.skip(reason)
+        missing_part(reason)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
